@@ -192,7 +192,9 @@ func NewRemoteSocket(host AdapterHost, id string, rooms []string, data any, h *H
 	return &RemoteSocket{ID: id, Rooms: rooms, Data: data, Handshake: h, nsp: host.namespace()}
 }
 
-func (r *RemoteSocket) op() BroadcastOperator { return BroadcastOperator{nsp: r.nsp, rooms: []string{r.ID}} }
+func (r *RemoteSocket) op() BroadcastOperator {
+	return BroadcastOperator{nsp: r.nsp, rooms: []string{r.ID}}
+}
 
 // Emit sends an event to the socket.
 func (r *RemoteSocket) Emit(event string, args ...any) error { return r.op().Emit(event, args...) }

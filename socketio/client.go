@@ -297,4 +297,3 @@ func (d *dispatcher) runTask(f func()) {
 	}()
 	f()
 }
-

@@ -79,7 +79,13 @@ func (c classicChannels) broadcastChannel(rooms []string) string {
 // roomOf returns the room part of a broadcast channel ("" for the namespace channel) and
 // whether the channel belongs to this namespace at all.
 func (c classicChannels) roomOf(channel string) (string, bool) {
-	if !strings.HasPrefix(channel, c.broadcast) || !strings.HasSuffix(channel, "#") {
+	if !strings.HasPrefix(channel, c.broadcast) {
+		return "", false
+	}
+	if len(channel) == len(c.broadcast) {
+		return "", true
+	}
+	if !strings.HasSuffix(channel, "#") {
 		return "", false
 	}
 	return channel[len(c.broadcast) : len(channel)-1], true

@@ -21,7 +21,7 @@ func nodeJSON(v any) ([]byte, error) {
 }
 
 // toTree returns the value that v becomes in Node once sent through notepack, as a tree of
-// the decoded value types.
+// the decoded value types, objects as *orderedMap (struct fields keep their order).
 func toTree(v any) (any, error) {
 	n, err := normalizeArg(v)
 	if err != nil {
@@ -31,7 +31,7 @@ func toTree(v any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return unmarshalMsgpack(mp)
+	return unmarshalOrdered(mp)
 }
 
 // marshalTree encodes a decoded value tree (the types unmarshalMsgpack yields, or
@@ -84,7 +84,7 @@ func jsonSafe(v any) any {
 		}
 		return out
 	}
-	return v
+	return v // *orderedMap applies jsonSafe to its values itself
 }
 
 // jsonObject writes a JSON object with its keys in a chosen order (Node's, so that what Go

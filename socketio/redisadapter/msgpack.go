@@ -168,6 +168,62 @@ type mpDecoder struct {
 	b     []byte
 	off   int
 	depth int
+	// ordered makes maps decode as *orderedMap, keeping the sender's key order.
+	ordered bool
+}
+
+// unmarshalOrdered is unmarshalMsgpack with maps decoded as *orderedMap.
+func unmarshalOrdered(b []byte) (any, error) {
+	d := mpDecoder{b: b, ordered: true}
+	v, err := d.value()
+	if err != nil {
+		return nil, err
+	}
+	if d.off != len(b) {
+		return nil, fmt.Errorf("msgpack: %d trailing bytes", len(b)-d.off)
+	}
+	return v, nil
+}
+
+// orderedMap is a JavaScript object with its keys in insertion order.
+type orderedMap struct {
+	keys []string
+	vals map[string]any
+}
+
+func (m *orderedMap) set(k string, v any) {
+	if _, ok := m.vals[k]; !ok {
+		m.keys = append(m.keys, k)
+	}
+	m.vals[k] = v
+}
+
+// MarshalJSON implements json.Marshaler, keys in order, values as jsonSafe makes them.
+func (m *orderedMap) MarshalJSON() ([]byte, error) {
+	o := newJSONObject()
+	for _, k := range m.keys {
+		o.key(k)
+		raw, err := marshalTree(m.vals[k])
+		o.setErr(err)
+		o.b = append(o.b, raw...)
+	}
+	return o.bytes()
+}
+
+// EncodeMsgpack implements msgpack.CustomEncoder, keys in order.
+func (m *orderedMap) EncodeMsgpack(enc *msgpack.Encoder) error {
+	if err := enc.EncodeMapLen(len(m.keys)); err != nil {
+		return err
+	}
+	for _, k := range m.keys {
+		if err := enc.EncodeString(k); err != nil {
+			return err
+		}
+		if err := enc.Encode(m.vals[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *mpDecoder) take(n int) ([]byte, error) {
@@ -331,6 +387,10 @@ func (d *mpDecoder) mapOf(n int) (any, error) {
 	}
 	defer func() { d.depth-- }()
 	out := make(map[string]any, n)
+	var om *orderedMap
+	if d.ordered {
+		om = &orderedMap{keys: make([]string, 0, n), vals: out}
+	}
 	for range n {
 		k, err := d.value()
 		if err != nil {
@@ -340,7 +400,14 @@ func (d *mpDecoder) mapOf(n int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[jsKey(k)] = v
+		if om != nil {
+			om.set(jsKey(k), v)
+		} else {
+			out[jsKey(k)] = v
+		}
+	}
+	if om != nil {
+		return om, nil
 	}
 	return out, nil
 }

@@ -61,20 +61,16 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 	}
 
 	sess.mu.Lock()
-	if s.closed.Load() {
-		sess.mu.Unlock()
-		if ws != nil {
-			ws.closeNow()
-		} else {
-			http.Error(w, ErrServerClosed.Error(), http.StatusServiceUnavailable)
-		}
-		return
-	}
 	sess.ws = ws
 	sess.queue = append(sess.queue, eio.Packet{Type: eio.Open, Data: s.openPayload(sess.id, transport)})
 	sess.startHeartbeatLocked()
 	s.add(sess)
 	sess.mu.Unlock()
+	if s.closed.Load() {
+		// Server.Close ran meanwhile and may not have seen this session: close it here
+		// (Close sets the flag before it looks at the sessions).
+		sess.shutdown()
+	}
 
 	sess.hmu.Lock()
 	h := s.opts.Handler.Open(sess)
@@ -86,7 +82,10 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 	sess.mu.Unlock()
 
 	if ws != nil {
-		sess.readLoop(ws, false)
+		// The reader gets a goroutine of its own and the request's goroutine ends: net/http
+		// then lets go of its buffers and request state, which an idle connection would
+		// otherwise keep for its whole life.
+		s.goTracked(func() { sess.readLoop(ws, false) })
 		return
 	}
 	sess.handlePoll(w, r)

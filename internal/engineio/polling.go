@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/parley-go/parley/internal/parser/eio"
 )
@@ -17,8 +18,12 @@ import (
 
 // pollWaiter is a pending GET, woken (once is enough) when there is something to take.
 type pollWaiter struct {
-	ch chan struct{}
+	ch   chan struct{}
+	noop bool // released for an upgrade: answer with a noop
 }
+
+// probeNoopDelay is how long a GET that comes during an upgrade waits before its noop.
+const probeNoopDelay = 100 * time.Millisecond
 
 func (p *pollWaiter) wake() {
 	select {
@@ -44,7 +49,17 @@ func putBuf(b *[]byte) {
 func (s *Session) handlePoll(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.state == stateClosed {
+		linger := s.linger
+		s.linger = false
+		if linger {
+			s.lingerTimer.Stop()
+		}
 		s.mu.Unlock()
+		if linger {
+			s.srv.remove(s)
+			s.writePayload(w, []eio.Packet{noopPacket})
+			return
+		}
 		writeError(w, codeUnknownSID, 0, "")
 		return
 	}
@@ -59,18 +74,35 @@ func (s *Session) handlePoll(w http.ResponseWriter, r *http.Request) {
 		writeError(w, codeBadRequest, 0, "")
 		return
 	}
-	if len(s.queue) == 0 && !s.probed && s.state == stateOpen {
-		pw := &pollWaiter{ch: make(chan struct{}, 1)}
+	var pw *pollWaiter
+	if len(s.queue) == 0 && s.state == stateOpen {
+		pw = &pollWaiter{ch: make(chan struct{}, 1)}
 		s.poll = pw
+		var noopTimer *time.Timer
+		if s.probed {
+			// A GET during an upgrade gets a noop after a moment (Node's 100 ms check), or
+			// is refused if the upgrade completes first.
+			noopTimer = time.AfterFunc(probeNoopDelay, func() {
+				s.mu.Lock()
+				if s.poll == pw {
+					pw.noop = true
+					pw.wake()
+				}
+				s.mu.Unlock()
+			})
+		}
 		s.mu.Unlock()
 		select {
 		case <-pw.ch:
 		case <-r.Context().Done():
 		}
+		if noopTimer != nil {
+			noopTimer.Stop()
+		}
 		s.mu.Lock()
 		if s.poll == pw {
 			s.poll = nil
-			if len(s.queue) == 0 && s.state == stateOpen && s.transport == transportPolling && !s.probed {
+			if len(s.queue) == 0 && s.state == stateOpen && s.transport == transportPolling && !pw.noop {
 				// The client went away while its poll was pending.
 				s.closeLocked(ReasonTransportClose, nil)
 				s.mu.Unlock()
@@ -82,7 +114,10 @@ func (s *Session) handlePoll(w http.ResponseWriter, r *http.Request) {
 	var owned bool
 	switch {
 	case s.transport != transportPolling:
-		batch = []eio.Packet{noopPacket} // upgraded while waiting: the rest goes on WebSocket
+		// Upgraded while waiting: the rest goes on the WebSocket.
+		s.mu.Unlock()
+		writeError(w, codeBadRequest, 0, "")
+		return
 	case len(s.queue) > 0:
 		batch = s.takeQueueLocked()
 		owned = true
@@ -92,7 +127,7 @@ func (s *Session) handlePoll(w http.ResponseWriter, r *http.Request) {
 	case s.state == stateClosed:
 		batch = []eio.Packet{closePacket}
 	default:
-		batch = []eio.Packet{noopPacket} // an upgrade is under way
+		batch = []eio.Packet{noopPacket} // released for an upgrade
 	}
 	s.mu.Unlock()
 

@@ -62,6 +62,8 @@ type Session struct {
 	// closing
 	closingReason Reason
 	drainTimer    *time.Timer
+	linger        bool // closed by the client, kept for one GET (see finalizeLocked)
+	lingerTimer   *time.Timer
 
 	// delivery to the handler, one call at a time
 	hmu     sync.Mutex
@@ -156,7 +158,15 @@ func (s *Session) Close() {
 func (s *Session) shutdown() {
 	s.mu.Lock()
 	s.gracefulCloseLocked(ReasonServerShuttingDown)
+	linger := s.linger
+	if linger {
+		s.linger = false
+		s.lingerTimer.Stop()
+	}
 	s.mu.Unlock()
+	if linger {
+		s.srv.remove(s)
+	}
 }
 
 // forceClose drops the session's connections at once (Server.Close's deadline passed).
@@ -215,6 +225,10 @@ func (s *Session) recycleLocked(batch []eio.Packet) {
 	clear(batch)
 	s.spare = batch[:0]
 }
+
+// pollLinger is how long a polling session closed by the client's POST stays to answer the
+// GET sent with it.
+const pollLinger = time.Second
 
 var closePacket = eio.Packet{Type: eio.Close}
 var noopPacket = eio.Packet{Type: eio.Noop}
@@ -309,7 +323,15 @@ func (s *Session) finalizeLocked(reason Reason, err error) {
 	s.open.Store(false)
 	s.stopTimersLocked()
 	s.dropProbeLocked()
-	s.srv.remove(s)
+	s.srv.count.Add(-1)
+	if reason == ReasonTransportClose && s.ws == nil && s.poll == nil && s.transport == transportPolling {
+		// The client closed with a POST while its next GET may already be on its way (it
+		// sends both at once): that GET still gets its noop rather than an unknown sid.
+		s.linger = true
+		s.lingerTimer = time.AfterFunc(pollLinger, func() { s.srv.remove(s) })
+	} else {
+		s.srv.remove(s)
+	}
 	if s.poll != nil {
 		s.poll.wake()
 	}

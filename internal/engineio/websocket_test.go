@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -208,5 +209,70 @@ func TestServerClose(t *testing.T) {
 	}
 	if srv.SessionCount() != 0 {
 		t.Fatalf("sessions left: %d", srv.SessionCount())
+	}
+}
+
+// TestUpgradeLosesNothing sends a stream of messages from the server while the client
+// upgrades as engine.io-client does (poll until the probe is answered, let the pending poll
+// finish, then "5"): every message arrives once, in order, part on polling, part on WebSocket.
+func TestUpgradeLosesNothing(t *testing.T) {
+	e := newEnv(t, Options{})
+	sid := e.handshake()
+	s := e.rec.session(sid)
+	const total = 2000
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for i := 0; i < total; i++ {
+			if err := s.Send(Message{Data: []byte(strconv.Itoa(i))}); err != nil {
+				t.Errorf("Send %d: %v", i, err)
+				return
+			}
+			if i%50 == 0 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	var got []string
+	add := func(payload string) {
+		for _, p := range strings.Split(payload, "\x1e") {
+			if strings.HasPrefix(p, "4") {
+				got = append(got, p[1:])
+			}
+		}
+	}
+	_, body := e.poll(sid)
+	add(body)
+	c := e.dial("EIO=4&transport=websocket&sid=" + sid)
+	writeWS(t, c, websocket.TextMessage, "2probe")
+	probed := make(chan struct{})
+	go func() {
+		defer close(probed)
+		if _, m := readWS(t, c); m != "3probe" {
+			t.Errorf("probe answer %q", m)
+		}
+	}()
+	// Poll until the probe has been answered and a poll has come back after it.
+	for done := false; !done; {
+		select {
+		case <-probed:
+			done = true
+		default:
+		}
+		_, body := e.poll(sid)
+		add(body)
+	}
+	writeWS(t, c, websocket.TextMessage, "5")
+	for len(got) < total {
+		_, m := readWS(t, c)
+		if strings.HasPrefix(m, "4") {
+			got = append(got, m[1:])
+		}
+	}
+	<-sent
+	for i, m := range got {
+		if m != strconv.Itoa(i) {
+			t.Fatalf("message %d is %q (of %d)", i, m, len(got))
+		}
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"github.com/parley-go/parley/internal/parser/eio"
 )
 
-// The WebSocket transport's loops. The reader runs on the request's goroutine for the life of
-// the connection (the only long-lived goroutine of a WebSocket session). The writer is
+// The WebSocket transport's loops. The reader runs on its own goroutine for the life of the
+// connection (the only long-lived goroutine of a WebSocket session). The writer is
 // started when something is queued and none runs, writes batches until the queue is empty,
 // and exits; no lock is held while it writes.
 

@@ -86,7 +86,6 @@ func TestBadInputStaysInItsSession(t *testing.T) {
 		expectWSClosed(t, c)
 	}
 
-	rec.echo = true
 	writeWS(t, bystander, websocket.TextMessage, "4alive")
 	for {
 		_, m := readWS(t, bystander)

@@ -60,6 +60,9 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 		http.SetCookie(w, sessionCookie(s.opts.Cookie, sess.id))
 	}
 
+	// hmu is held from before the session is visible until its handler is set, so that an
+	// early close (Server.Close, a timer) delivers OnClose to that handler.
+	sess.hmu.Lock()
 	sess.mu.Lock()
 	sess.ws = ws
 	sess.queue = append(sess.queue, eio.Packet{Type: eio.Open, Data: s.openPayload(sess.id, transport)})
@@ -72,8 +75,10 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 		sess.shutdown()
 	}
 
-	sess.hmu.Lock()
 	h := s.opts.Handler.Open(sess)
+	if h == nil {
+		h = nopHandler{}
+	}
 	sess.handler = h
 	sess.hmu.Unlock()
 
@@ -134,3 +139,9 @@ func sessionCookie(c *CookieOptions, sid string) *http.Cookie {
 		Secure:   c.Secure,
 	}
 }
+
+// nopHandler stands in for a nil SessionHandler from Handler.Open.
+type nopHandler struct{}
+
+func (nopHandler) OnMessage([]byte, bool) {}
+func (nopHandler) OnClose(Reason, error)  {}

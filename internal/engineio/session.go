@@ -1,6 +1,8 @@
 package engineio
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,7 +26,8 @@ const (
 // started when the queue becomes non-empty and none runs; it writes everything queued as one
 // batch, repeats until the queue is empty, and exits. On polling the pending GET takes the
 // whole queue as one payload. A Send that would pass the cap closes the session with
-// ReasonSlowClient: the queue is dropped and the client disconnected.
+// ReasonSlowClient: the queue is dropped and the client disconnected. (A batch being written
+// no longer counts, so at most about twice the cap is held for one session.)
 type Session struct {
 	srv      *Server
 	id       string
@@ -334,6 +337,9 @@ func (s *Session) finalizeLocked(reason Reason, err error) {
 	}
 	if s.poll != nil {
 		s.poll.wake()
+	}
+	if s.srv.log.Enabled(context.Background(), slog.LevelDebug) {
+		s.srv.log.Debug("engineio: session closed", "sid", s.id, "reason", string(reason), "err", err)
 	}
 	s.srv.goTracked(func() {
 		s.hmu.Lock()

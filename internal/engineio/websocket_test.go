@@ -79,7 +79,6 @@ func TestWebSocketBadInput(t *testing.T) {
 	if e.srv.SessionCount() != 1 {
 		t.Fatalf("sessions: %d", e.srv.SessionCount())
 	}
-	e.rec.echo = false
 	writeWS(t, other, websocket.TextMessage, "4still here")
 	if ev := e.rec.next(t, "message"); ev.data != "still here" {
 		t.Fatalf("message %+v", ev)

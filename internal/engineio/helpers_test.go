@@ -35,7 +35,7 @@ type recorder struct {
 	onOpen func(s *Session)
 	events chan event
 
-	quiet  bool // no message events (benchmarks)
+	quiet bool // no message events (benchmarks)
 
 	mu       sync.Mutex
 	sessions map[string]*Session

@@ -155,9 +155,6 @@ func (s *Session) writePayload(w http.ResponseWriter, pkts []eio.Packet) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(*buf)))
-	if s.protocol == 3 && s.hs.Header.Get("Connection") == "close" {
-		h.Set("Connection", "close")
-	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(*buf)
 	putBuf(buf)

@@ -54,8 +54,20 @@ func (r *recorder) Open(s *Session) SessionHandler {
 	if r.onOpen != nil {
 		r.onOpen(s)
 	}
-	r.events <- event{kind: "open", sid: s.ID()}
+	r.emit(event{kind: "open", sid: s.ID()})
 	return &recSession{r: r, s: s}
+}
+
+// emit records ev; a quiet recorder (benchmarks, fuzzing) drops what nobody reads.
+func (r *recorder) emit(ev event) {
+	if !r.quiet {
+		r.events <- ev
+		return
+	}
+	select {
+	case r.events <- ev:
+	default:
+	}
 }
 
 func (r *recorder) session(sid string) *Session {
@@ -93,9 +105,7 @@ func (h *recSession) leave() {
 func (h *recSession) OnMessage(data []byte, binary bool) {
 	h.enter()
 	defer h.leave()
-	if !h.r.quiet {
-		h.r.events <- event{kind: "message", sid: h.s.ID(), data: string(data), binary: binary}
-	}
+	h.r.emit(event{kind: "message", sid: h.s.ID(), data: string(data), binary: binary})
 	if h.r.echo {
 		_ = h.s.Send(Message{Data: append([]byte(nil), data...), Binary: binary})
 	}
@@ -107,10 +117,7 @@ func (h *recSession) OnClose(reason Reason, err error) {
 	h.closed = true
 	h.busy = false
 	h.mu.Unlock()
-	select {
-	case h.r.events <- event{kind: "close", sid: h.s.ID(), reason: reason, err: err}:
-	default: // nobody is reading (benchmarks)
-	}
+	h.r.emit(event{kind: "close", sid: h.s.ID(), reason: reason, err: err})
 }
 
 // next returns the next event of kind (others are skipped), failing after a deadline.

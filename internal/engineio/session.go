@@ -201,8 +201,8 @@ func (s *Session) kickLocked() {
 	if s.ws != nil {
 		if !s.writing {
 			s.writing = true
-			ws := s.ws
-			s.srv.goTracked(func() { s.writeLoop(ws) })
+			s.srv.track.addInternal()
+			go s.writeLoop(s.ws) // no closure: this runs once per batch
 		}
 		return
 	}

@@ -98,8 +98,10 @@ func (s *Session) onReadError(ws *wsConn, err error) {
 	ws.closeNow()
 }
 
-// writeLoop writes what is queued for ws, batch after batch, then exits.
+// writeLoop writes what is queued for ws, batch after batch, then exits. It is counted by
+// the server's tracker (its starter added it).
 func (s *Session) writeLoop(ws *wsConn) {
+	defer s.srv.track.done()
 	for {
 		s.mu.Lock()
 		if s.ws != ws {

@@ -11,8 +11,8 @@ import (
 	"github.com/parley-go/parley/internal/parser/eio"
 )
 
-// HTTP long-polling: a GET waits until something is queued and takes the whole queue as one
-// payload; a POST carries a payload of packets from the client, answered "ok" once they have
+// HTTP long-polling: a GET waits until something is queued and takes what is queued (up to
+// maxPollPackets packets) as one payload; a POST carries a payload of packets from the client, answered "ok" once they have
 // been handled. One GET and one POST may be pending at a time; a second one of either closes
 // the session (ReasonTransportError), as in Node.
 
@@ -21,6 +21,11 @@ type pollWaiter struct {
 	ch   chan struct{}
 	noop bool // released for an upgrade: answer with a noop
 }
+
+// maxPollPackets caps the packets of one polling response: python-engineio's client refuses
+// a payload of more than 16 packets by default (and drops the connection); every other client
+// just polls again.
+const maxPollPackets = 16
 
 // probeNoopDelay is how long a GET that comes during an upgrade waits before its noop.
 const probeNoopDelay = 100 * time.Millisecond
@@ -118,6 +123,13 @@ func (s *Session) handlePoll(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		writeError(w, codeBadRequest, 0, "")
 		return
+	case len(s.queue) > maxPollPackets:
+		// More next time: the client polls again at once.
+		batch = s.queue[:maxPollPackets:maxPollPackets]
+		s.queue = s.queue[maxPollPackets:]
+		for _, p := range batch {
+			s.queueBytes -= len(p.Data) + 1
+		}
 	case len(s.queue) > 0:
 		batch = s.takeQueueLocked()
 		owned = true

@@ -245,3 +245,31 @@ func TestPollingCloseRacingGet(t *testing.T) {
 		t.Fatalf("next poll: %d", status)
 	}
 }
+
+func TestPollingCapsPacketsPerResponse(t *testing.T) {
+	e := newEnv(t, Options{})
+	sid := e.handshake()
+	s := e.rec.session(sid)
+	for i := 0; i < 40; i++ {
+		_ = s.Send(Message{Data: []byte{byte('a' + i%26)}})
+	}
+	s.Close()
+	var all []string
+	for len(all) == 0 || all[len(all)-1] != "1" {
+		status, body := e.poll(sid)
+		if status != 200 {
+			t.Fatalf("poll: %d after %d packets", status, len(all))
+		}
+		parts := strings.Split(body, "\x1e")
+		if len(parts) > maxPollPackets {
+			t.Fatalf("%d packets in one response", len(parts))
+		}
+		all = append(all, parts...)
+	}
+	if len(all) != 41 {
+		t.Fatalf("got %d packets", len(all))
+	}
+	if ev := e.rec.next(t, "close"); ev.reason != ReasonForcedClose {
+		t.Fatalf("close %+v", ev)
+	}
+}

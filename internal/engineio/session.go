@@ -25,9 +25,9 @@ const (
 // bytes of the messages not yet handed to the transport). On WebSocket a writer goroutine is
 // started when the queue becomes non-empty and none runs; it writes everything queued as one
 // batch, repeats until the queue is empty, and exits. On polling the pending GET takes the
-// whole queue as one payload. A Send that would pass the cap closes the session with
-// ReasonSlowClient: the queue is dropped and the client disconnected. (A batch being written
-// no longer counts, so at most about twice the cap is held for one session.)
+// queue (up to 16 packets) as one payload. A Send that would pass the cap closes the session
+// with ReasonSlowClient: the queue is dropped and the client disconnected. (A batch being
+// written no longer counts, so at most about twice the cap is held for one session.)
 type Session struct {
 	srv      *Server
 	id       string

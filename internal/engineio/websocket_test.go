@@ -275,3 +275,76 @@ func TestUpgradeLosesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliverySerialisedAcrossUpgrade races a polling POST against WebSocket frames during
+// and after an upgrade: the recorder fails on any concurrent or post-close handler call.
+func TestDeliverySerialisedAcrossUpgrade(t *testing.T) {
+	e := newEnv(t, Options{})
+	sid := e.handshake()
+	c := e.dial("EIO=4&transport=websocket&sid=" + sid)
+	writeWS(t, c, websocket.TextMessage, "2probe")
+	readWS(t, c)
+	var payload []string
+	for i := 0; i < 200; i++ {
+		payload = append(payload, "4p"+strconv.Itoa(i))
+	}
+	done := make(chan int, 1)
+	go func() {
+		status, _, _ := e.do("POST", "EIO=4&transport=polling&sid="+sid, strings.NewReader(strings.Join(payload, "\x1e")))
+		done <- status
+	}()
+	writeWS(t, c, websocket.TextMessage, "5")
+	for i := 0; i < 200; i++ {
+		writeWS(t, c, websocket.TextMessage, "4w"+strconv.Itoa(i))
+	}
+	want := 200 // the WebSocket's messages, and the POST's if it came before the upgrade
+	if status := <-done; status == 200 {
+		want += 200
+	}
+	var p, w int
+	for p+w < want {
+		ev := e.rec.next(t, "message")
+		switch {
+		case strings.HasPrefix(ev.data, "p"):
+			if ev.data != "p"+strconv.Itoa(p) {
+				t.Fatalf("polling message %q, want p%d", ev.data, p)
+			}
+			p++
+		case strings.HasPrefix(ev.data, "w"):
+			if ev.data != "w"+strconv.Itoa(w) {
+				t.Fatalf("websocket message %q, want w%d", ev.data, w)
+			}
+			w++
+		}
+	}
+}
+
+func TestPerMessageDeflate(t *testing.T) {
+	e := newEnv(t, Options{PerMessageDeflate: true}, func(r *recorder) { r.echo = true })
+	d := websocket.Dialer{EnableCompression: true}
+	u := "ws" + strings.TrimPrefix(e.url, "http") + "?EIO=4&transport=websocket"
+	c, res, err := d.Dial(u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if ext := res.Header.Get("Sec-Websocket-Extensions"); !strings.Contains(ext, "permessage-deflate") {
+		t.Fatalf("extensions %q", ext)
+	}
+	readWS(t, c)
+	big := "4" + strings.Repeat("compressible ", 1000)
+	writeWS(t, c, websocket.TextMessage, big)
+	if _, m := readWS(t, c); m != big {
+		t.Fatal("echo differs")
+	}
+	// Off by default.
+	off := newEnv(t, Options{})
+	c2, res2, err := d.Dial("ws"+strings.TrimPrefix(off.url, "http")+"?EIO=4&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if ext := res2.Header.Get("Sec-Websocket-Extensions"); ext != "" {
+		t.Fatalf("compression negotiated by default: %q", ext)
+	}
+}

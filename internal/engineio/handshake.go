@@ -60,24 +60,25 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 		http.SetCookie(w, sessionCookie(s.opts.Cookie, sess.id))
 	}
 
+	// hmu is held from before the session is visible until its handler is set, so that an
+	// early close (Server.Close, a timer) delivers OnClose to that handler.
+	sess.hmu.Lock()
 	sess.mu.Lock()
-	if s.closed.Load() {
-		sess.mu.Unlock()
-		if ws != nil {
-			ws.closeNow()
-		} else {
-			http.Error(w, ErrServerClosed.Error(), http.StatusServiceUnavailable)
-		}
-		return
-	}
 	sess.ws = ws
 	sess.queue = append(sess.queue, eio.Packet{Type: eio.Open, Data: s.openPayload(sess.id, transport)})
 	sess.startHeartbeatLocked()
 	s.add(sess)
 	sess.mu.Unlock()
+	if s.closed.Load() {
+		// Server.Close ran meanwhile and may not have seen this session: close it here
+		// (Close sets the flag before it looks at the sessions).
+		sess.shutdown()
+	}
 
-	sess.hmu.Lock()
 	h := s.opts.Handler.Open(sess)
+	if h == nil {
+		h = nopHandler{}
+	}
 	sess.handler = h
 	sess.hmu.Unlock()
 
@@ -86,7 +87,10 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 	sess.mu.Unlock()
 
 	if ws != nil {
-		sess.readLoop(ws, false)
+		// The reader gets a goroutine of its own and the request's goroutine ends: net/http
+		// then lets go of its buffers and request state, which an idle connection would
+		// otherwise keep for its whole life.
+		s.goTracked(func() { sess.readLoop(ws, false) })
 		return
 	}
 	sess.handlePoll(w, r)
@@ -135,3 +139,9 @@ func sessionCookie(c *CookieOptions, sid string) *http.Cookie {
 		Secure:   c.Secure,
 	}
 }
+
+// nopHandler stands in for a nil SessionHandler from Handler.Open.
+type nopHandler struct{}
+
+func (nopHandler) OnMessage([]byte, bool) {}
+func (nopHandler) OnClose(Reason, error)  {}

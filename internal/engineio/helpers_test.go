@@ -35,13 +35,15 @@ type recorder struct {
 	onOpen func(s *Session)
 	events chan event
 
+	quiet bool // no message events (benchmarks)
+
 	mu       sync.Mutex
 	sessions map[string]*Session
 	inCall   map[string]bool
-	t        *testing.T
+	t        testing.TB
 }
 
-func newRecorder(t *testing.T) *recorder {
+func newRecorder(t testing.TB) *recorder {
 	return &recorder{events: make(chan event, 1024), sessions: map[string]*Session{}, inCall: map[string]bool{}, t: t}
 }
 
@@ -52,8 +54,20 @@ func (r *recorder) Open(s *Session) SessionHandler {
 	if r.onOpen != nil {
 		r.onOpen(s)
 	}
-	r.events <- event{kind: "open", sid: s.ID()}
+	r.emit(event{kind: "open", sid: s.ID()})
 	return &recSession{r: r, s: s}
+}
+
+// emit records ev; a quiet recorder (benchmarks, fuzzing) drops what nobody reads.
+func (r *recorder) emit(ev event) {
+	if !r.quiet {
+		r.events <- ev
+		return
+	}
+	select {
+	case r.events <- ev:
+	default:
+	}
 }
 
 func (r *recorder) session(sid string) *Session {
@@ -91,7 +105,7 @@ func (h *recSession) leave() {
 func (h *recSession) OnMessage(data []byte, binary bool) {
 	h.enter()
 	defer h.leave()
-	h.r.events <- event{kind: "message", sid: h.s.ID(), data: string(data), binary: binary}
+	h.r.emit(event{kind: "message", sid: h.s.ID(), data: string(data), binary: binary})
 	if h.r.echo {
 		_ = h.s.Send(Message{Data: append([]byte(nil), data...), Binary: binary})
 	}
@@ -103,11 +117,11 @@ func (h *recSession) OnClose(reason Reason, err error) {
 	h.closed = true
 	h.busy = false
 	h.mu.Unlock()
-	h.r.events <- event{kind: "close", sid: h.s.ID(), reason: reason, err: err}
+	h.r.emit(event{kind: "close", sid: h.s.ID(), reason: reason, err: err})
 }
 
 // next returns the next event of kind (others are skipped), failing after a deadline.
-func (r *recorder) next(t *testing.T, kind string) event {
+func (r *recorder) next(t testing.TB, kind string) event {
 	t.Helper()
 	deadline := time.After(5 * time.Second)
 	for {
@@ -124,7 +138,7 @@ func (r *recorder) next(t *testing.T, kind string) event {
 
 // env is a server under test on an httptest server.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	rec *recorder
 	srv *Server
 	hs  *httptest.Server
@@ -132,6 +146,11 @@ type env struct {
 }
 
 func newEnv(t *testing.T, opts Options, setup ...func(*recorder)) *env {
+	t.Helper()
+	return newEnvTB(t, opts, setup...)
+}
+
+func newEnvTB(t testing.TB, opts Options, setup ...func(*recorder)) *env {
 	t.Helper()
 	rec := newRecorder(t)
 	for _, f := range setup {
@@ -180,7 +199,7 @@ type openInfo struct {
 	MaxPayload   int      `json:"maxPayload"`
 }
 
-func parseOpen(t *testing.T, p string) openInfo {
+func parseOpen(t testing.TB, p string) openInfo {
 	t.Helper()
 	if !strings.HasPrefix(p, "0") {
 		t.Fatalf("not an open packet: %q", p)
@@ -220,12 +239,17 @@ func (e *env) post(sid, payload string) (int, string) {
 // dial opens a WebSocket with the query.
 func (e *env) dial(query string) *websocket.Conn {
 	e.t.Helper()
+	return e.dialTB(e.t, query)
+}
+
+func (e *env) dialTB(t testing.TB, query string) *websocket.Conn {
+	t.Helper()
 	u := "ws" + strings.TrimPrefix(e.url, "http") + "?" + query
 	c, res, err := websocket.DefaultDialer.Dial(u, nil)
 	if err != nil {
-		e.t.Fatalf("dial %s: %v (%v)", u, err, res)
+		t.Fatalf("dial %s: %v (%v)", u, err, res)
 	}
-	e.t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() { c.Close() })
 	return c
 }
 

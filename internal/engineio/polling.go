@@ -6,19 +6,29 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/parley-go/parley/internal/parser/eio"
 )
 
-// HTTP long-polling: a GET waits until something is queued and takes the whole queue as one
-// payload; a POST carries a payload of packets from the client, answered "ok" once they have
+// HTTP long-polling: a GET waits until something is queued and takes what is queued (up to
+// maxPollPackets packets) as one payload; a POST carries a payload of packets from the client, answered "ok" once they have
 // been handled. One GET and one POST may be pending at a time; a second one of either closes
 // the session (ReasonTransportError), as in Node.
 
 // pollWaiter is a pending GET, woken (once is enough) when there is something to take.
 type pollWaiter struct {
-	ch chan struct{}
+	ch   chan struct{}
+	noop bool // released for an upgrade: answer with a noop
 }
+
+// maxPollPackets caps the packets of one polling response: python-engineio's client refuses
+// a payload of more than 16 packets by default (and drops the connection); every other client
+// just polls again.
+const maxPollPackets = 16
+
+// probeNoopDelay is how long a GET that comes during an upgrade waits before its noop.
+const probeNoopDelay = 100 * time.Millisecond
 
 func (p *pollWaiter) wake() {
 	select {
@@ -44,7 +54,17 @@ func putBuf(b *[]byte) {
 func (s *Session) handlePoll(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.state == stateClosed {
+		linger := s.linger
+		s.linger = false
+		if linger {
+			s.lingerTimer.Stop()
+		}
 		s.mu.Unlock()
+		if linger {
+			s.srv.remove(s)
+			s.writePayload(w, []eio.Packet{noopPacket})
+			return
+		}
 		writeError(w, codeUnknownSID, 0, "")
 		return
 	}
@@ -59,18 +79,35 @@ func (s *Session) handlePoll(w http.ResponseWriter, r *http.Request) {
 		writeError(w, codeBadRequest, 0, "")
 		return
 	}
-	if len(s.queue) == 0 && !s.probed && s.state == stateOpen {
-		pw := &pollWaiter{ch: make(chan struct{}, 1)}
+	var pw *pollWaiter
+	if len(s.queue) == 0 && s.state == stateOpen {
+		pw = &pollWaiter{ch: make(chan struct{}, 1)}
 		s.poll = pw
+		var noopTimer *time.Timer
+		if s.probed {
+			// A GET during an upgrade gets a noop after a moment (Node's 100 ms check), or
+			// is refused if the upgrade completes first.
+			noopTimer = time.AfterFunc(probeNoopDelay, func() {
+				s.mu.Lock()
+				if s.poll == pw {
+					pw.noop = true
+					pw.wake()
+				}
+				s.mu.Unlock()
+			})
+		}
 		s.mu.Unlock()
 		select {
 		case <-pw.ch:
 		case <-r.Context().Done():
 		}
+		if noopTimer != nil {
+			noopTimer.Stop()
+		}
 		s.mu.Lock()
 		if s.poll == pw {
 			s.poll = nil
-			if len(s.queue) == 0 && s.state == stateOpen && s.transport == transportPolling && !s.probed {
+			if len(s.queue) == 0 && s.state == stateOpen && s.transport == transportPolling && !pw.noop {
 				// The client went away while its poll was pending.
 				s.closeLocked(ReasonTransportClose, nil)
 				s.mu.Unlock()
@@ -82,7 +119,17 @@ func (s *Session) handlePoll(w http.ResponseWriter, r *http.Request) {
 	var owned bool
 	switch {
 	case s.transport != transportPolling:
-		batch = []eio.Packet{noopPacket} // upgraded while waiting: the rest goes on WebSocket
+		// Upgraded while waiting: the rest goes on the WebSocket.
+		s.mu.Unlock()
+		writeError(w, codeBadRequest, 0, "")
+		return
+	case len(s.queue) > maxPollPackets:
+		// More next time: the client polls again at once.
+		batch = s.queue[:maxPollPackets:maxPollPackets]
+		s.queue = s.queue[maxPollPackets:]
+		for _, p := range batch {
+			s.queueBytes -= len(p.Data) + 1
+		}
 	case len(s.queue) > 0:
 		batch = s.takeQueueLocked()
 		owned = true
@@ -92,7 +139,7 @@ func (s *Session) handlePoll(w http.ResponseWriter, r *http.Request) {
 	case s.state == stateClosed:
 		batch = []eio.Packet{closePacket}
 	default:
-		batch = []eio.Packet{noopPacket} // an upgrade is under way
+		batch = []eio.Packet{noopPacket} // released for an upgrade
 	}
 	s.mu.Unlock()
 
@@ -120,9 +167,6 @@ func (s *Session) writePayload(w http.ResponseWriter, pkts []eio.Packet) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(*buf)))
-	if s.protocol == 3 && s.hs.Header.Get("Connection") == "close" {
-		h.Set("Connection", "close")
-	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(*buf)
 	putBuf(buf)

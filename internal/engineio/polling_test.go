@@ -222,3 +222,54 @@ func TestSendVolatile(t *testing.T) {
 		t.Fatalf("poll %q", body)
 	}
 }
+
+// TestPollingCloseRacingGet: the client POSTs its close packet and sends a GET at once; when
+// the POST wins, the GET still gets its noop, and only the one after it is refused.
+func TestPollingCloseRacingGet(t *testing.T) {
+	e := newEnv(t, Options{})
+	sid := e.handshake()
+	e.post(sid, "1")
+	if ev := e.rec.next(t, "close"); ev.reason != ReasonTransportClose {
+		t.Fatalf("close %+v", ev)
+	}
+	if e.srv.SessionCount() != 0 {
+		t.Fatalf("count %d", e.srv.SessionCount())
+	}
+	if status, _ := e.post(sid, "4x"); status != 400 {
+		t.Fatalf("post after close: %d", status)
+	}
+	if status, body := e.poll(sid); status != 200 || body != "6" {
+		t.Fatalf("racing poll: %d %q", status, body)
+	}
+	if status, _ := e.poll(sid); status != 400 {
+		t.Fatalf("next poll: %d", status)
+	}
+}
+
+func TestPollingCapsPacketsPerResponse(t *testing.T) {
+	e := newEnv(t, Options{})
+	sid := e.handshake()
+	s := e.rec.session(sid)
+	for i := 0; i < 40; i++ {
+		_ = s.Send(Message{Data: []byte{byte('a' + i%26)}})
+	}
+	s.Close()
+	var all []string
+	for len(all) == 0 || all[len(all)-1] != "1" {
+		status, body := e.poll(sid)
+		if status != 200 {
+			t.Fatalf("poll: %d after %d packets", status, len(all))
+		}
+		parts := strings.Split(body, "\x1e")
+		if len(parts) > maxPollPackets {
+			t.Fatalf("%d packets in one response", len(parts))
+		}
+		all = append(all, parts...)
+	}
+	if len(all) != 41 {
+		t.Fatalf("got %d packets", len(all))
+	}
+	if ev := e.rec.next(t, "close"); ev.reason != ReasonForcedClose {
+		t.Fatalf("close %+v", ev)
+	}
+}

@@ -141,12 +141,12 @@ func (s *Server) add(sess *Session) {
 	s.count.Add(1)
 }
 
+// remove forgets a session (SessionCount is decremented by the session's close itself).
 func (s *Server) remove(sess *Session) {
 	sh := s.shardOf(sess.id)
 	sh.mu.Lock()
 	if sh.sessions[sess.id] == sess {
 		delete(sh.sessions, sess.id)
-		s.count.Add(-1)
 	}
 	sh.mu.Unlock()
 }
@@ -217,6 +217,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if transport == transportWebSocket {
+		if sess.isClosed() {
+			writeError(w, codeUnknownSID, 0, "")
+			return
+		}
 		if !upgrade {
 			writeError(w, codeBadRequest, 0, "")
 			return

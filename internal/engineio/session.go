@@ -1,6 +1,8 @@
 package engineio
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,8 +25,9 @@ const (
 // bytes of the messages not yet handed to the transport). On WebSocket a writer goroutine is
 // started when the queue becomes non-empty and none runs; it writes everything queued as one
 // batch, repeats until the queue is empty, and exits. On polling the pending GET takes the
-// whole queue as one payload. A Send that would pass the cap closes the session with
-// ReasonSlowClient: the queue is dropped and the client disconnected.
+// queue (up to 16 packets) as one payload. A Send that would pass the cap closes the session
+// with ReasonSlowClient: the queue is dropped and the client disconnected. (A batch being
+// written no longer counts, so at most about twice the cap is held for one session.)
 type Session struct {
 	srv      *Server
 	id       string
@@ -62,6 +65,8 @@ type Session struct {
 	// closing
 	closingReason Reason
 	drainTimer    *time.Timer
+	linger        bool // closed by the client, kept for one GET (see finalizeLocked)
+	lingerTimer   *time.Timer
 
 	// delivery to the handler, one call at a time
 	hmu     sync.Mutex
@@ -156,7 +161,15 @@ func (s *Session) Close() {
 func (s *Session) shutdown() {
 	s.mu.Lock()
 	s.gracefulCloseLocked(ReasonServerShuttingDown)
+	linger := s.linger
+	if linger {
+		s.linger = false
+		s.lingerTimer.Stop()
+	}
 	s.mu.Unlock()
+	if linger {
+		s.srv.remove(s)
+	}
 }
 
 // forceClose drops the session's connections at once (Server.Close's deadline passed).
@@ -188,8 +201,8 @@ func (s *Session) kickLocked() {
 	if s.ws != nil {
 		if !s.writing {
 			s.writing = true
-			ws := s.ws
-			s.srv.goTracked(func() { s.writeLoop(ws) })
+			s.srv.track.addInternal()
+			go s.writeLoop(s.ws) // no closure: this runs once per batch
 		}
 		return
 	}
@@ -215,6 +228,10 @@ func (s *Session) recycleLocked(batch []eio.Packet) {
 	clear(batch)
 	s.spare = batch[:0]
 }
+
+// pollLinger is how long a polling session closed by the client's POST stays to answer the
+// GET sent with it.
+const pollLinger = time.Second
 
 var closePacket = eio.Packet{Type: eio.Close}
 var noopPacket = eio.Packet{Type: eio.Noop}
@@ -309,9 +326,20 @@ func (s *Session) finalizeLocked(reason Reason, err error) {
 	s.open.Store(false)
 	s.stopTimersLocked()
 	s.dropProbeLocked()
-	s.srv.remove(s)
+	s.srv.count.Add(-1)
+	if reason == ReasonTransportClose && s.ws == nil && s.poll == nil && s.transport == transportPolling {
+		// The client closed with a POST while its next GET may already be on its way (it
+		// sends both at once): that GET still gets its noop rather than an unknown sid.
+		s.linger = true
+		s.lingerTimer = time.AfterFunc(pollLinger, func() { s.srv.remove(s) })
+	} else {
+		s.srv.remove(s)
+	}
 	if s.poll != nil {
 		s.poll.wake()
+	}
+	if s.srv.log.Enabled(context.Background(), slog.LevelDebug) {
+		s.srv.log.Debug("engineio: session closed", "sid", s.id, "reason", string(reason), "err", err)
 	}
 	s.srv.goTracked(func() {
 		s.hmu.Lock()

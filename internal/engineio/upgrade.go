@@ -27,7 +27,7 @@ func (s *Session) handleUpgrade(w http.ResponseWriter, r *http.Request) {
 	s.probe = ws
 	s.upgradeTimer = time.AfterFunc(s.srv.opts.UpgradeTimeout, func() { s.abandonUpgrade(ws) })
 	s.mu.Unlock()
-	s.readLoop(ws, true)
+	s.srv.goTracked(func() { s.readLoop(ws, true) })
 }
 
 // answerProbe answers the probe and gets the pending GET out of the way.
@@ -43,6 +43,7 @@ func (s *Session) answerProbe(ws *wsConn) bool {
 	}
 	s.probed = true
 	if s.poll != nil {
+		s.poll.noop = true
 		s.poll.wake()
 	}
 	return true
@@ -65,7 +66,7 @@ func (s *Session) completeUpgrade(ws *wsConn) bool {
 	s.transport = transportWebSocket
 	s.ws = ws
 	if s.poll != nil {
-		s.poll.wake() // it answers with a noop: the rest goes on the WebSocket
+		s.poll.wake() // it is refused: the rest goes on the WebSocket
 	}
 	s.kickLocked()
 	return true

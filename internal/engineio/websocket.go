@@ -15,9 +15,11 @@ import (
 // The WebSocket transport's connection, on github.com/gorilla/websocket. This is the only
 // file that imports a WebSocket library.
 //
-// Memory: the upgrader reuses net/http's hijacked read buffer (ReadBufferSize 0) and takes
-// write buffers from a pool only while a message is being written, so an idle connection
-// holds no write buffer. Read messages go into pooled buffers returned after delivery.
+// Memory: an idle connection holds a 1 KiB read buffer and no write buffer: write buffers
+// come from a pool only while a message is being written, and read messages go into pooled
+// buffers returned after delivery. (Reusing net/http's hijacked 4 KiB read buffer, with
+// ReadBufferSize 0, measured 14.2 KB of process RSS per idle connection against 10.9 KB with
+// 1 KiB; larger frames are read straight into the message buffer, not through it.)
 
 // wsWriteTimeout bounds one batch's writes (and the close frame's).
 const wsWriteTimeout = 10 * time.Second
@@ -31,7 +33,7 @@ type wsAcceptor struct {
 func newWSAcceptor(opts *Options) wsAcceptor {
 	return wsAcceptor{
 		up: websocket.Upgrader{
-			ReadBufferSize:    0,
+			ReadBufferSize:    1024,
 			WriteBufferPool:   &sync.Pool{},
 			EnableCompression: opts.PerMessageDeflate,
 			// Engine.IO does not restrict WebSocket origins (Node neither): AllowRequest does.

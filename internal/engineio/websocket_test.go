@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -78,7 +79,6 @@ func TestWebSocketBadInput(t *testing.T) {
 	if e.srv.SessionCount() != 1 {
 		t.Fatalf("sessions: %d", e.srv.SessionCount())
 	}
-	e.rec.echo = false
 	writeWS(t, other, websocket.TextMessage, "4still here")
 	if ev := e.rec.next(t, "message"); ev.data != "still here" {
 		t.Fatalf("message %+v", ev)
@@ -208,5 +208,143 @@ func TestServerClose(t *testing.T) {
 	}
 	if srv.SessionCount() != 0 {
 		t.Fatalf("sessions left: %d", srv.SessionCount())
+	}
+}
+
+// TestUpgradeLosesNothing sends a stream of messages from the server while the client
+// upgrades as engine.io-client does (poll until the probe is answered, let the pending poll
+// finish, then "5"): every message arrives once, in order, part on polling, part on WebSocket.
+func TestUpgradeLosesNothing(t *testing.T) {
+	e := newEnv(t, Options{})
+	sid := e.handshake()
+	s := e.rec.session(sid)
+	const total = 2000
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for i := 0; i < total; i++ {
+			if err := s.Send(Message{Data: []byte(strconv.Itoa(i))}); err != nil {
+				t.Errorf("Send %d: %v", i, err)
+				return
+			}
+			if i%50 == 0 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	var got []string
+	add := func(payload string) {
+		for _, p := range strings.Split(payload, "\x1e") {
+			if strings.HasPrefix(p, "4") {
+				got = append(got, p[1:])
+			}
+		}
+	}
+	_, body := e.poll(sid)
+	add(body)
+	c := e.dial("EIO=4&transport=websocket&sid=" + sid)
+	writeWS(t, c, websocket.TextMessage, "2probe")
+	probed := make(chan struct{})
+	go func() {
+		defer close(probed)
+		if _, m := readWS(t, c); m != "3probe" {
+			t.Errorf("probe answer %q", m)
+		}
+	}()
+	// Poll until the probe has been answered and a poll has come back after it.
+	for done := false; !done; {
+		select {
+		case <-probed:
+			done = true
+		default:
+		}
+		_, body := e.poll(sid)
+		add(body)
+	}
+	writeWS(t, c, websocket.TextMessage, "5")
+	for len(got) < total {
+		_, m := readWS(t, c)
+		if strings.HasPrefix(m, "4") {
+			got = append(got, m[1:])
+		}
+	}
+	<-sent
+	for i, m := range got {
+		if m != strconv.Itoa(i) {
+			t.Fatalf("message %d is %q (of %d)", i, m, len(got))
+		}
+	}
+}
+
+// TestDeliverySerialisedAcrossUpgrade races a polling POST against WebSocket frames during
+// and after an upgrade: the recorder fails on any concurrent or post-close handler call.
+func TestDeliverySerialisedAcrossUpgrade(t *testing.T) {
+	e := newEnv(t, Options{})
+	sid := e.handshake()
+	c := e.dial("EIO=4&transport=websocket&sid=" + sid)
+	writeWS(t, c, websocket.TextMessage, "2probe")
+	readWS(t, c)
+	var payload []string
+	for i := 0; i < 200; i++ {
+		payload = append(payload, "4p"+strconv.Itoa(i))
+	}
+	done := make(chan int, 1)
+	go func() {
+		status, _, _ := e.do("POST", "EIO=4&transport=polling&sid="+sid, strings.NewReader(strings.Join(payload, "\x1e")))
+		done <- status
+	}()
+	writeWS(t, c, websocket.TextMessage, "5")
+	for i := 0; i < 200; i++ {
+		writeWS(t, c, websocket.TextMessage, "4w"+strconv.Itoa(i))
+	}
+	want := 200 // the WebSocket's messages, and the POST's if it came before the upgrade
+	if status := <-done; status == 200 {
+		want += 200
+	}
+	var p, w int
+	for p+w < want {
+		ev := e.rec.next(t, "message")
+		switch {
+		case strings.HasPrefix(ev.data, "p"):
+			if ev.data != "p"+strconv.Itoa(p) {
+				t.Fatalf("polling message %q, want p%d", ev.data, p)
+			}
+			p++
+		case strings.HasPrefix(ev.data, "w"):
+			if ev.data != "w"+strconv.Itoa(w) {
+				t.Fatalf("websocket message %q, want w%d", ev.data, w)
+			}
+			w++
+		}
+	}
+}
+
+func TestPerMessageDeflate(t *testing.T) {
+	e := newEnv(t, Options{PerMessageDeflate: true}, func(r *recorder) { r.echo = true })
+	d := websocket.Dialer{EnableCompression: true}
+	u := "ws" + strings.TrimPrefix(e.url, "http") + "?EIO=4&transport=websocket"
+	c, res, err := d.Dial(u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if ext := res.Header.Get("Sec-Websocket-Extensions"); !strings.Contains(ext, "permessage-deflate") {
+		t.Fatalf("extensions %q", ext)
+	}
+	readWS(t, c)
+	big := "4" + strings.Repeat("compressible ", 1000)
+	writeWS(t, c, websocket.TextMessage, big)
+	if _, m := readWS(t, c); m != big {
+		t.Fatal("echo differs")
+	}
+	// Off by default.
+	off := newEnv(t, Options{})
+	c2, res2, err := d.Dial("ws"+strings.TrimPrefix(off.url, "http")+"?EIO=4&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if ext := res2.Header.Get("Sec-Websocket-Extensions"); ext != "" {
+		t.Fatalf("compression negotiated by default: %q", ext)
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"github.com/parley-go/parley/internal/parser/eio"
 )
 
-// The WebSocket transport's loops. The reader runs on the request's goroutine for the life of
-// the connection (the only long-lived goroutine of a WebSocket session). The writer is
+// The WebSocket transport's loops. The reader runs on its own goroutine for the life of the
+// connection (the only long-lived goroutine of a WebSocket session). The writer is
 // started when something is queued and none runs, writes batches until the queue is empty,
 // and exits; no lock is held while it writes.
 
@@ -98,8 +98,10 @@ func (s *Session) onReadError(ws *wsConn, err error) {
 	ws.closeNow()
 }
 
-// writeLoop writes what is queued for ws, batch after batch, then exits.
+// writeLoop writes what is queued for ws, batch after batch, then exits. It is counted by
+// the server's tracker (its starter added it).
 func (s *Session) writeLoop(ws *wsConn) {
+	defer s.srv.track.done()
 	for {
 		s.mu.Lock()
 		if s.ws != ws {

@@ -134,7 +134,13 @@ func (s *Session) handlePoll(w http.ResponseWriter, r *http.Request) {
 		batch = s.takeQueueLocked()
 		owned = true
 		if s.state == stateClosing {
-			s.finalizeLocked(s.closingReason, nil)
+			if s.closeAfterQueue {
+				s.closeAfterQueue = false
+				s.queue = append(s.queue, closePacket) // for the next poll
+				s.queueBytes++
+			} else {
+				s.finalizeLocked(s.closingReason, nil)
+			}
 		}
 	case s.state == stateClosed:
 		batch = []eio.Packet{closePacket}

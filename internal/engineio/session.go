@@ -63,10 +63,11 @@ type Session struct {
 	awaitingPong bool
 
 	// closing
-	closingReason Reason
-	drainTimer    *time.Timer
-	linger        bool // closed by the client, kept for one GET (see finalizeLocked)
-	lingerTimer   *time.Timer
+	closingReason   Reason
+	closeAfterQueue bool // polling: queue the close packet once the queue has been taken
+	drainTimer      *time.Timer
+	linger          bool // closed by the client, kept for one GET (see finalizeLocked)
+	lingerTimer     *time.Timer
 
 	// delivery to the handler, one call at a time
 	hmu     sync.Mutex
@@ -243,6 +244,19 @@ func (s *Session) gracefulCloseLocked(reason Reason) {
 		return
 	}
 	s.open.Store(false)
+	if s.ws == nil && len(s.queue) > 0 && reason != ReasonServerShuttingDown {
+		// Polling: what is queued goes in one response and the close packet in the next, as
+		// Node does. A client that read both in one payload would handle the close before the
+		// messages (socket.io-client defers decoded packets) and miss, say, a DISCONNECT.
+		s.state = stateClosing
+		s.closingReason = reason
+		s.closeAfterQueue = true
+		s.stopTimersLocked()
+		s.dropProbeLocked()
+		s.armDrainLocked()
+		s.kickLocked()
+		return
+	}
 	s.queue = append(s.queue, closePacket)
 	s.queueBytes++
 	if s.ws != nil {
@@ -263,6 +277,14 @@ func (s *Session) gracefulCloseLocked(reason Reason) {
 	s.closingReason = reason
 	s.stopTimersLocked()
 	s.dropProbeLocked()
+	s.armDrainLocked()
+}
+
+// armDrainLocked bounds how long a closing polling session waits for the client's polls.
+func (s *Session) armDrainLocked() {
+	if s.drainTimer != nil {
+		return
+	}
 	s.drainTimer = time.AfterFunc(s.srv.opts.PingTimeout, func() {
 		s.mu.Lock()
 		if s.state == stateClosing {

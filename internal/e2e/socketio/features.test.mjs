@@ -26,12 +26,6 @@ const srv = useServer("features");
 // decoded Socket.IO packets on a later tick, so it sees the engine close first ("transport
 // close", acknowledgements dropped) and never the DISCONNECT packets. Node's server sends the
 // close packet in the next poll response.
-function pollingCloseTodo(setup) {
-  return setup.opts.transports?.[0] === "polling"
-    ? "engineio: polling close packet shares the payload of the DISCONNECT packets"
-    : false;
-}
-
 for (const setup of selectedSetups()) {
   describe(`socket.io-client 4.x over ${setup.name}`, () => {
     const clients = new Clients(setup);
@@ -436,7 +430,7 @@ for (const setup of selectedSetups()) {
         assert.deepEqual((await ctl(t.a, { cmd: "fetchSockets", rooms: [t.blue] })).sockets, []);
       });
 
-      it("disconnectSockets(true) closes the whole connection", { todo: pollingCloseTodo(setup) }, async () => {
+      it("disconnectSockets(true) closes the whole connection", async () => {
         const green = `dsc-${setup.name.slice(0, 4)}`;
         const a = await clients.connected(srv.url);
         const m = clients.manager(srv.url);
@@ -481,7 +475,7 @@ for (const setup of selectedSetups()) {
         assert.deepEqual(await ackAll(b, "echo-ack", "still here"), ["still here"]);
       });
 
-      it("server Disconnect(true): every namespace of the connection, then the connection", { todo: pollingCloseTodo(setup) }, async () => {
+      it("server Disconnect(true): every namespace of the connection, then the connection", async () => {
         const m = clients.manager(srv.url);
         const a = m.socket("/");
         const b = m.socket("/other");

@@ -211,7 +211,7 @@ func (h adapterHost) Name() string               { return h.nsp.name }
 func (h adapterHost) Logger() *slog.Logger       { return h.nsp.srv.log }
 func (h adapterHost) Recovery() *RecoveryOptions { return h.nsp.srv.opts.ConnectionStateRecovery }
 func (h adapterHost) namespace() *Namespace      { return h.nsp }
-func (h adapterHost) NextAckID() int64            { return h.nsp.nextAckID() }
+func (h adapterHost) NextAckID() int64           { return h.nsp.nextAckID() }
 func (h adapterHost) DispatchServerSideEmit(event string, args Args, reply func([]any) error) {
 	h.nsp.dispatchServerSideEmit(event, args, reply)
 }

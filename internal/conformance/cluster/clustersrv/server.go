@@ -317,9 +317,16 @@ func Describe(rs *socketio.RemoteSocket) map[string]any {
 		t := h.Time.UTC()
 		hs = map[string]any{
 			"headers": headers, "query": query, "auth": auth,
-			"time":    t.Format("Mon Jan 02 2006 15:04:05 GMT-0700") + " (Coordinated Universal Time)",
-			"issued":  t.UnixMilli(), "url": h.URL, "address": h.Address, "xdomain": h.XDomain, "secure": h.Secure,
+			"time":   t.Format("Mon Jan 02 2006 15:04:05 GMT-0700") + " (Coordinated Universal Time)",
+			"issued": t.UnixMilli(), "url": h.URL, "address": h.Address, "xdomain": h.XDomain, "secure": h.Secure,
 		}
 	}
 	return map[string]any{"id": rs.ID, "rooms": rooms, "data": rs.Data, "handshake": hs}
+}
+
+// SSELog returns the server-side event log (§2).
+func (s *Server) SSELog() []any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]any{}, s.log...)
 }

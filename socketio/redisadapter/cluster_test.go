@@ -99,6 +99,8 @@ func deliveredTo(t *testing.T, ev string, args []any, want []*tclient, all []*tc
 
 func TestClassicCluster(t *testing.T) { clusterSuite(t, "classic") }
 
+func TestShardedCluster(t *testing.T) { clusterSuite(t, "sharded") }
+
 // clusterSuite runs the cross-server behaviour on three Parley servers.
 func clusterSuite(t *testing.T, adapter string) {
 	r := startRedisServer(t)
@@ -194,7 +196,16 @@ func clusterSuite(t *testing.T, adapter string) {
 		}
 	})
 	t.Run("allRooms and serverCount", func(t *testing.T) {
+		if n, err := C.srv.Adapter().ServerCount(bg); n != 3 || err != nil {
+			t.Fatalf("serverCount %d %v", n, err)
+		}
 		rooms, err := B.srv.Adapter().AllRooms(bg)
+		if adapter != "classic" {
+			if !errors.Is(err, errors.ErrUnsupported) {
+				t.Fatalf("allRooms of the ClusterAdapter protocol: %v", err)
+			}
+			return
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ package clustersrv
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -282,6 +283,9 @@ func (s *Server) commands() map[string]func(ctx context.Context, c *command) (re
 		},
 		"allRooms": func(ctx context.Context, c *command) (result, error) {
 			rooms, err := s.Of(c.NSP).Adapter().AllRooms(ctx)
+			if errors.Is(err, errors.ErrUnsupported) {
+				return nil, errors.New("unsupported")
+			}
 			if rooms == nil {
 				rooms = []string{}
 			}

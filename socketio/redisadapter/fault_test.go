@@ -33,6 +33,8 @@ func TestRedisRestartClassic(t *testing.T) { restartSuite(t, "classic") }
 
 func TestRedisRestartSharded(t *testing.T) { restartSuite(t, "sharded") }
 
+func TestRedisRestartStreams(t *testing.T) { restartSuite(t, "streams") }
+
 // restartSuite stops Redis in the middle of traffic and starts it again: servers keep
 // serving their local sockets, requests fail within the requests timeout instead of
 // hanging, and broadcasts cross again once Redis is back.

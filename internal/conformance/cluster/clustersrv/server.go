@@ -58,6 +58,11 @@ func New(cfg Config) (*Server, error) {
 		opts.Adapter = redisadapter.New(cfg.Client, redisadapter.Options{
 			Key: cfg.Key, RequestsTimeout: cfg.RequestsTimeout, Sharded: cfg.Adapter == "sharded", Logger: cfg.Logger,
 		})
+	case "streams":
+		opts.Adapter = redisadapter.NewStreams(cfg.Client, redisadapter.StreamsOptions{
+			StreamName: cfg.Key, ChannelPrefix: cfg.Key, RequestsTimeout: cfg.RequestsTimeout, Logger: cfg.Logger,
+		})
+		opts.ConnectionStateRecovery = &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute}
 	default:
 		return nil, fmt.Errorf("unknown adapter %q", cfg.Adapter)
 	}

@@ -29,8 +29,19 @@ $(CLUSTER_DIR)/node_modules/.installed: $(CLUSTER_DIR)/package-lock.json
 	cd $(CLUSTER_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-## e2e-cluster: two cluster test servers on one Redis (SERVER_A_CMD/SERVER_B_CMD, default the Node twin), with the Go emitter
+PARLEY_CLUSTER := exec $(BIN)/cluster
+NODE_CLUSTER   := exec node internal/e2e/cluster/node-server.mjs
+CLUSTER_TEST   := node --test --test-concurrency=1 --test-timeout=240000 cluster.test.mjs
+
+## e2e-cluster: the cross-server suite with Parley's cluster server beside the Node twin (both ways), Parley x2 and Node x2, with the Go emitter
 e2e-cluster: redis-server npm-cluster bins
-	cd $(CLUSTER_DIR) && node --test --test-concurrency=1 --test-timeout=240000 cluster.test.mjs
+	@set -e; cd $(CLUSTER_DIR); \
+	for pair in "parley node" "node parley" "parley parley" "node node"; do \
+	  set -- $$pair; \
+	  a=$$( [ $$1 = parley ] && echo '$(PARLEY_CLUSTER)' || echo '$(NODE_CLUSTER)' ); \
+	  b=$$( [ $$2 = parley ] && echo '$(PARLEY_CLUSTER)' || echo '$(NODE_CLUSTER)' ); \
+	  echo "== e2e-cluster: A=$$1 B=$$2"; \
+	  SERVER_A_CMD="$$a" SERVER_B_CMD="$$b" $(CLUSTER_TEST); \
+	done
 
 E2E_TARGETS += e2e-cluster

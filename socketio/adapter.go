@@ -86,6 +86,9 @@ type AdapterHost interface {
 	// DispatchServerSideEmit runs the namespace's OnServerSideEmit handlers for an event sent
 	// by another server. reply, when non-nil, sends the handler's acknowledgement back.
 	DispatchServerSideEmit(event string, args Args, reply func(args []any) error)
+	// NextAckID returns a fresh acknowledgement id of the namespace, for a cluster adapter
+	// that delivers another server's broadcast-with-ack to its local sockets (Packet.ID).
+	NextAckID() int64
 
 	namespace() *Namespace
 }
@@ -208,6 +211,7 @@ func (h adapterHost) Name() string               { return h.nsp.name }
 func (h adapterHost) Logger() *slog.Logger       { return h.nsp.srv.log }
 func (h adapterHost) Recovery() *RecoveryOptions { return h.nsp.srv.opts.ConnectionStateRecovery }
 func (h adapterHost) namespace() *Namespace      { return h.nsp }
+func (h adapterHost) NextAckID() int64           { return h.nsp.nextAckID() }
 func (h adapterHost) DispatchServerSideEmit(event string, args Args, reply func([]any) error) {
 	h.nsp.dispatchServerSideEmit(event, args, reply)
 }

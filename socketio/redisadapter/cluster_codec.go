@@ -172,6 +172,11 @@ func prepareClusterData(data any) (any, bool, error) {
 	case clusterFetchData:
 		d.Opts.Rooms, d.Opts.Except = nonNil(d.Opts.Rooms), nonNil(d.Opts.Except)
 		return d, false, nil
+	case clusterSocketsData:
+		if d.Sockets == nil {
+			d.Sockets = []any{}
+		}
+		return d, false, nil
 	case clusterClientCountData, nil:
 		return d, false, nil
 	}

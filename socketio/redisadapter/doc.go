@@ -1,11 +1,13 @@
 // Package redisadapter connects Parley servers to each other, and to Node.js Socket.IO
 // servers, through Redis, speaking the wire formats of Node's packages byte for byte:
 //
-//   - the classic adapter of @socket.io/redis-adapter 8.x (Pub/Sub, MessagePack broadcasts,
-//     JSON requests and responses), which is what most Node deployments run;
+//   - the classic adapter of @socket.io/redis-adapter 8.x (New: Pub/Sub, MessagePack
+//     broadcasts, JSON requests and responses), which is what most Node deployments run;
 //   - @socket.io/redis-emitter, through Emitter: a publisher that lets any Go program, with no
 //     Socket.IO server of its own, emit to the rooms and namespaces of a cluster;
-//   - the stream entries of @socket.io/redis-streams-adapter (codec only for now).
+//   - the sharded variant of the classic adapter (createShardedAdapter), with Options.Sharded;
+//   - @socket.io/redis-streams-adapter, through NewStreams, which also carries connection
+//     state recovery across servers.
 //
 // The core socketio package never imports Redis; this package is the only one that does.
 //

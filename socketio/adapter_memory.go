@@ -11,13 +11,16 @@ import (
 // MemoryAdapter is the Adapter of a single server: rooms in memory, broadcasts delivered to
 // the local sockets, and (with Options.ConnectionStateRecovery) the sessions and packets kept
 // for recovery. Cluster adapters embed it for their local part.
+//
+// Every socket is in the room named by its id; that room is implicit (it costs no storage):
+// a socket with no other room is one map entry.
 type MemoryAdapter struct {
 	host AdapterHost
 	nsp  *Namespace
 
 	mu    sync.RWMutex
-	rooms map[string]map[string]struct{} // room -> socket ids
-	sids  map[string]map[string]struct{} // socket id -> rooms
+	rooms map[string]map[string]struct{} // named room -> socket ids (own-id rooms excluded)
+	sids  map[string][]string            // socket id -> its named rooms (own id excluded)
 
 	rec recoveryStore
 }
@@ -28,7 +31,7 @@ func NewMemoryAdapter(host AdapterHost) *MemoryAdapter {
 		host:  host,
 		nsp:   host.namespace(),
 		rooms: make(map[string]map[string]struct{}),
-		sids:  make(map[string]map[string]struct{}),
+		sids:  make(map[string][]string),
 	}
 	if r := host.Recovery(); r != nil {
 		a.rec.init(r)
@@ -40,13 +43,12 @@ func NewMemoryAdapter(host AdapterHost) *MemoryAdapter {
 func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	mine := a.sids[id]
-	if mine == nil {
-		mine = make(map[string]struct{}, len(rooms))
-		a.sids[id] = mine
-	}
+	mine, known := a.sids[id]
 	for _, r := range rooms {
-		mine[r] = struct{}{}
+		if r == id || slices.Contains(mine, r) {
+			continue
+		}
+		mine = append(mine, r)
 		m := a.rooms[r]
 		if m == nil {
 			m = make(map[string]struct{}, 1)
@@ -54,14 +56,27 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 		}
 		m[id] = struct{}{}
 	}
+	if !known || len(rooms) > 0 {
+		a.sids[id] = mine
+	}
 }
 
-// Del removes the socket from the room.
+// Del removes the socket from the room (a socket cannot leave its own-id room).
 func (a *MemoryAdapter) Del(id, room string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	delete(a.sids[id], room)
-	a.delRoom(id, room)
+	mine, ok := a.sids[id]
+	if !ok {
+		return
+	}
+	if i := slices.Index(mine, room); i >= 0 {
+		mine = slices.Delete(mine, i, i+1)
+		if len(mine) == 0 {
+			mine = nil
+		}
+		a.sids[id] = mine
+		a.delRoom(id, room)
+	}
 }
 
 func (a *MemoryAdapter) delRoom(id, room string) {
@@ -77,24 +92,24 @@ func (a *MemoryAdapter) delRoom(id, room string) {
 func (a *MemoryAdapter) DelAll(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for r := range a.sids[id] {
+	for _, r := range a.sids[id] {
 		a.delRoom(id, r)
 	}
 	delete(a.sids, id)
 }
 
-// SocketRooms returns the rooms of a local socket, sorted (nil if unknown).
+// SocketRooms returns the rooms of a local socket, sorted, its own id included (nil if
+// unknown).
 func (a *MemoryAdapter) SocketRooms(id string) []string {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	m, ok := a.sids[id]
+	mine, ok := a.sids[id]
 	if !ok {
 		return nil
 	}
-	out := make([]string, 0, len(m))
-	for r := range m {
-		out = append(out, r)
-	}
+	out := make([]string, 0, len(mine)+1)
+	out = append(out, id)
+	out = append(out, mine...)
 	slices.Sort(out)
 	return out
 }
@@ -102,6 +117,18 @@ func (a *MemoryAdapter) SocketRooms(id string) []string {
 // Sockets returns the ids of the local sockets in any of the rooms (all when rooms is empty).
 func (a *MemoryAdapter) Sockets(rooms []string) []string {
 	return a.selectIDs(BroadcastOptions{Rooms: rooms}, nil)
+}
+
+// members calls fn for every socket in the room (a named room, or a socket's own-id room).
+func (a *MemoryAdapter) members(room string, fn func(id string)) {
+	for id := range a.rooms[room] {
+		fn(id)
+	}
+	if _, ok := a.sids[room]; ok {
+		if _, dup := a.rooms[room][room]; !dup {
+			fn(room)
+		}
+	}
 }
 
 // selectIDs returns the ids of the local sockets selected by opts.
@@ -112,37 +139,30 @@ func (a *MemoryAdapter) selectIDs(opts BroadcastOptions, out []string) []string 
 	if len(opts.Except) > 0 {
 		except = make(map[string]struct{})
 		for _, r := range opts.Except {
-			for id := range a.rooms[r] {
-				except[id] = struct{}{}
-			}
+			a.members(r, func(id string) { except[id] = struct{}{} })
 		}
 	}
-	if len(opts.Rooms) == 0 {
+	add := func(id string) {
+		if _, x := except[id]; !x {
+			out = append(out, id)
+		}
+	}
+	switch len(opts.Rooms) {
+	case 0:
 		for id := range a.sids {
-			if _, x := except[id]; !x {
-				out = append(out, id)
-			}
+			add(id)
 		}
-		return out
-	}
-	if len(opts.Rooms) == 1 {
-		for id := range a.rooms[opts.Rooms[0]] {
-			if _, x := except[id]; !x {
-				out = append(out, id)
-			}
-		}
-		return out
-	}
-	seen := make(map[string]struct{})
-	for _, r := range opts.Rooms {
-		for id := range a.rooms[r] {
-			if _, x := except[id]; x {
-				continue
-			}
-			if _, dup := seen[id]; !dup {
-				seen[id] = struct{}{}
-				out = append(out, id)
-			}
+	case 1:
+		a.members(opts.Rooms[0], add)
+	default:
+		seen := make(map[string]struct{})
+		for _, r := range opts.Rooms {
+			a.members(r, func(id string) {
+				if _, dup := seen[id]; !dup {
+					seen[id] = struct{}{}
+					add(id)
+				}
+			})
 		}
 	}
 	return out
@@ -251,9 +271,14 @@ func (a *MemoryAdapter) ServerCount(context.Context) (int, error) { return 1, ni
 // AllRooms returns the local rooms, sorted.
 func (a *MemoryAdapter) AllRooms(context.Context) ([]string, error) {
 	a.mu.RLock()
-	out := make([]string, 0, len(a.rooms))
+	out := make([]string, 0, len(a.rooms)+len(a.sids))
 	for r := range a.rooms {
 		out = append(out, r)
+	}
+	for id := range a.sids {
+		if _, named := a.rooms[id]; !named {
+			out = append(out, id)
+		}
 	}
 	a.mu.RUnlock()
 	slices.Sort(out)

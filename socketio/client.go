@@ -27,15 +27,16 @@ type client struct {
 	dec  sio.Decoder
 
 	mu      sync.Mutex
-	sockets map[string]*Socket // by namespace name
-	closed  bool
-	timer   *time.Timer // connect timeout
+	sockets []*Socket // one per namespace; few, so a slice
+
+	closed bool
+	timer  *time.Timer // connect timeout
 
 	q dispatcher
 }
 
 func newClient(srv *Server, conn *engineio.Session) *client {
-	c := &client{srv: srv, conn: conn, sockets: make(map[string]*Socket, 1)}
+	c := &client{srv: srv, conn: conn}
 	c.dec.MaxAttachments = sio.DefaultMaxAttachments
 	c.dec.MaxAttachmentBytes = int(srv.opts.MaxHTTPBufferSize)
 	c.q.c = c
@@ -46,6 +47,8 @@ func newClient(srv *Server, conn *engineio.Session) *client {
 // start runs once the session is open: the connect timeout, and for Engine.IO v3 clients the
 // implicit connection to the main namespace.
 func (c *client) start() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.timer = time.AfterFunc(c.srv.opts.ConnectTimeout, func() {
 		c.mu.Lock()
 		idle := len(c.sockets) == 0 && !c.closed
@@ -57,6 +60,16 @@ func (c *client) start() {
 	if c.conn.Protocol() == 3 {
 		c.q.push(func() { c.connect("/", nil) }, false)
 	}
+}
+
+// find returns the connected socket of the namespace (c.mu held).
+func (c *client) find(nsp string) *Socket {
+	for _, s := range c.sockets {
+		if s.nspWire == nsp {
+			return s
+		}
+	}
+	return nil
 }
 
 // OnMessage decodes one engine message and routes the packet.
@@ -99,7 +112,12 @@ func (c *client) OnMessage(data []byte, binary bool) {
 
 // OnClose is the end of the engine session: every socket disconnects with its reason.
 func (c *client) OnClose(reason engineio.Reason, err error) {
-	c.timer.Stop()
+	c.mu.Lock()
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	c.mu.Unlock()
 	c.closeSockets(Reason(reason))
 	c.mu.Lock()
 	c.closed = true
@@ -109,22 +127,23 @@ func (c *client) OnClose(reason engineio.Reason, err error) {
 
 // socket returns the connected socket of the namespace as written on the wire.
 func (c *client) socket(nsp []byte) *Socket {
-	name := "/"
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(nsp) > 0 {
-		return c.sockets[string(nsp)]
+	if len(nsp) == 0 {
+		return c.find("/")
 	}
-	return c.sockets[name]
+	for _, s := range c.sockets {
+		if s.nspWire == string(nsp) {
+			return s
+		}
+	}
+	return nil
 }
 
 // closeSockets disconnects every socket of the client with the reason.
 func (c *client) closeSockets(reason Reason) {
 	c.mu.Lock()
-	socks := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
+	socks := slices.Clone(c.sockets)
 	c.mu.Unlock()
 	for _, s := range socks {
 		s.close(reason, false)
@@ -142,10 +161,7 @@ func (c *client) fail(reason Reason) {
 // ReasonServerNamespaceDisconnect, then the connection closes.
 func (c *client) disconnectAll() {
 	c.mu.Lock()
-	socks := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
+	socks := slices.Clone(c.sockets)
 	c.mu.Unlock()
 	for _, s := range socks {
 		s.close(ReasonServerNamespaceDisconnect, true)
@@ -155,8 +171,9 @@ func (c *client) disconnectAll() {
 
 func (c *client) remove(s *Socket) {
 	c.mu.Lock()
-	if c.sockets[s.nspWire] == s {
-		delete(c.sockets, s.nspWire)
+	c.sockets = slices.DeleteFunc(c.sockets, func(x *Socket) bool { return x == s })
+	if len(c.sockets) == 0 {
+		c.sockets = nil
 	}
 	c.mu.Unlock()
 }
@@ -181,7 +198,7 @@ func (c *client) connect(name string, auth []byte) {
 		}
 	}
 	c.mu.Lock()
-	_, dup := c.sockets[name]
+	dup := c.find(name) != nil
 	closed := c.closed
 	c.mu.Unlock()
 	if dup || closed || c.srv.closed.Load() {

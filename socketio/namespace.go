@@ -191,7 +191,9 @@ func (n *Namespace) connect(c *client, wire string, h *Handshake, auth []byte) {
 			Offset *string `json:"offset"`
 		}
 		if err := h.BindAuth(&a); err == nil && a.PID != nil && a.Offset != nil {
-			sess, err := n.adapter.RestoreSession(s.ctx, *a.PID, *a.Offset)
+			ctx, cancel := context.WithTimeout(n.srv.ctx, 10*time.Second)
+			sess, err := n.adapter.RestoreSession(ctx, *a.PID, *a.Offset)
+			cancel()
 			if err != nil {
 				n.srv.log.Debug("socketio: session recovery failed", "err", err)
 			}
@@ -206,7 +208,8 @@ func (n *Namespace) connect(c *client, wire string, h *Handshake, auth []byte) {
 	if !skipMW {
 		if err := n.runMiddleware(s); err != nil {
 			n.adapter.DelAll(s.id)
-			s.cancel()
+			s.state.Store(stateClosed)
+			s.endContext()
 			msg, data := err.Error(), any(nil)
 			var ce *ConnectError
 			if errors.As(err, &ce) {
@@ -220,17 +223,22 @@ func (n *Namespace) connect(c *client, wire string, h *Handshake, auth []byte) {
 	if c.closed {
 		c.mu.Unlock()
 		n.adapter.DelAll(s.id)
-		s.cancel()
+		s.state.Store(stateClosed)
+		s.endContext()
 		return
 	}
-	c.sockets[wire] = s
+	c.sockets = append(c.sockets, s)
+	timer := c.timer
+	c.timer = nil
 	c.mu.Unlock()
+	if timer != nil {
+		timer.Stop()
+	}
 	n.mu.Lock()
 	n.sockets[s.id] = s
 	n.mu.Unlock()
 	n.adapter.AddAll(s.id, []string{s.id})
 	s.state.Store(stateConnected)
-	c.timer.Stop()
 
 	var payload []byte
 	if c.conn.Protocol() != 3 {

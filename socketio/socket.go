@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,13 +29,13 @@ type Socket struct {
 	handshake *Handshake
 	recovered bool
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	state  atomic.Int32
+	state atomic.Int32
 
 	mu            sync.Mutex
+	ctx           context.Context // created on first use (Context)
+	cancel        context.CancelFunc
 	data          any
-	handlers      map[string]EventHandler
+	handlers      []namedHandler // few per socket: a slice is smaller than a map
 	anyIn         []EventHandler
 	anyOut        []func(event string, args []any)
 	mws           []func(e *Event) error
@@ -42,6 +43,11 @@ type Socket struct {
 	disconnecting []func(Reason)
 	disconnected  []func(Reason)
 	acks          map[int64]ackEntry
+}
+
+type namedHandler struct {
+	event string
+	h     EventHandler
 }
 
 // ackEntry waits for one acknowledgement. user callbacks run on the dispatcher; internal
@@ -57,7 +63,6 @@ func newSocket(n *Namespace, c *client, wire string, h *Handshake) *Socket {
 	if n.srv.opts.ConnectionStateRecovery != nil {
 		s.pid = randomID()
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
 }
 
@@ -71,7 +76,26 @@ func (s *Socket) Namespace() *Namespace { return s.nsp }
 func (s *Socket) Handshake() *Handshake { return s.handshake }
 
 // Context returns a context that ends when the socket disconnects.
-func (s *Socket) Context() context.Context { return s.ctx }
+func (s *Socket) Context() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil {
+		s.ctx, s.cancel = context.WithCancel(context.Background())
+		if s.state.Load() == stateClosed {
+			s.cancel()
+		}
+	}
+	return s.ctx
+}
+
+// endContext cancels the socket's context, if it was ever asked for.
+func (s *Socket) endContext() {
+	s.mu.Lock()
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.mu.Unlock()
+}
 
 // Recovered reports whether the socket got back the state of an earlier connection
 // (connection state recovery).
@@ -101,17 +125,20 @@ func (s *Socket) SetData(v any) {
 // On sets the handler of an event (replacing any previous one).
 func (s *Socket) On(event string, h EventHandler) {
 	s.mu.Lock()
-	if s.handlers == nil {
-		s.handlers = make(map[string]EventHandler)
+	defer s.mu.Unlock()
+	for i := range s.handlers {
+		if s.handlers[i].event == event {
+			s.handlers[i].h = h
+			return
+		}
 	}
-	s.handlers[event] = h
-	s.mu.Unlock()
+	s.handlers = append(s.handlers, namedHandler{event, h})
 }
 
 // Off removes the handler of an event.
 func (s *Socket) Off(event string) {
 	s.mu.Lock()
-	delete(s.handlers, event)
+	s.handlers = slices.DeleteFunc(s.handlers, func(n namedHandler) bool { return n.event == event })
 	s.mu.Unlock()
 }
 
@@ -394,7 +421,14 @@ func (s *Socket) dispatch(e *Event) {
 		return
 	}
 	s.mu.Lock()
-	mws, anyIn, h := s.mws, s.anyIn, s.handlers[e.name]
+	mws, anyIn := s.mws, s.anyIn
+	var h EventHandler
+	for _, n := range s.handlers {
+		if n.event == e.name {
+			h = n.h
+			break
+		}
+	}
 	s.mu.Unlock()
 	for _, mw := range mws {
 		if err := mw(e); err != nil {
@@ -458,8 +492,8 @@ func (s *Socket) finishClose(reason Reason) {
 	}
 	n.adapter.DelAll(s.id)
 	n.remove(s)
-	s.cancel()
 	s.state.Store(stateClosed)
+	s.endContext()
 	s.mu.Lock()
 	acks := s.acks
 	s.acks = nil

@@ -6,8 +6,9 @@
 // Environment:
 //   CHAT_SERVER_CMD  a shell command that starts a chat server instead of $PARLEY_BIN/chat; it
 //                    gets PORT (a free port picked here) and must print a line with its URL.
-//                    Tests marked parleyOnly are skipped then: they check what the exercises
-//                    add, which the reference does not do.
+//                    Tests marked parleyOnly are skipped then (they check what the exercises
+//                    add, which the reference does not do) unless CHAT_SERVER_EXERCISES=1.
+//                    The command also gets CHAT_DB and, in the auth tests, CHAT_AUTH_SECRET.
 //   CHAT_TRANSPORTS  comma-separated subset of websocket,polling,upgrade (default: all three)
 
 import { spawn } from "node:child_process";
@@ -25,7 +26,8 @@ import { DEFAULT_TIMEOUT_MS, once, scaled, withTimeout } from "../lib/wait.mjs";
 export const externalCmd = process.env.CHAT_SERVER_CMD || "";
 
 /** parleyOnly is a node:test skip value for tests of what the reference does not do. */
-export const parleyOnly = externalCmd ? "checks an exercise the reference does not implement" : false;
+export const parleyOnly =
+  externalCmd && !process.env.CHAT_SERVER_EXERCISES ? "checks an exercise the reference does not implement" : false;
 
 /** needsParley is a skip value: false when the Parley chat binary is there (or a command is). */
 export const needsParley =
@@ -75,6 +77,7 @@ export async function startChat(opts = {}) {
   let proc;
   let name;
   const env = { ...process.env, ...(opts.env ?? {}) };
+  env.CHAT_DB = opts.db ?? path.join(tempDir(), "chat.db");
   if (externalCmd) {
     name = "chat (external)";
     env.PORT = String(await freePort());
@@ -83,7 +86,6 @@ export async function startChat(opts = {}) {
     name = "chat";
     env.PORT = "0";
     env.HOST = "127.0.0.1";
-    env.CHAT_DB = opts.db ?? path.join(tempDir(), "chat.db");
     env.CHAT_CLIENT_DIR = path.join(REPO_ROOT, "internal/e2e/node_modules/socket.io-client/dist");
     proc = spawn(path.join(binDir(), "chat"), opts.args ?? [], {
       cwd: REPO_ROOT,

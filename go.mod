@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
+	github.com/gorilla/websocket v1.5.3
 	go.uber.org/goleak v1.3.0
 	modernc.org/sqlite v1.62.0
 )

@@ -57,7 +57,7 @@
   function replaceHistory(id, messages) {
     const c = conv(id);
     const earlier = messages.map((m) => ({ kind: "msg", m, history: true }));
-    if (earlier.length) earlier.push({ kind: "divider", text: `${earlier.length} earlier message${earlier.length > 1 ? "s" : ""}` });
+    if (earlier.length) earlier.push({ kind: "divider", text: `${earlier.length} earlier message${earlier.length > 1 ? "s" : ""} above, new ones below` });
     c.items = earlier;
     if (id === state.active) renderMessages();
   }

@@ -245,3 +245,46 @@ describe("GET /api/events (reference behaviour)", { skip: needsParley }, () => {
     assert.ok(d > 4000 && d < 6500, `heartbeats ${d} ms apart`);
   });
 });
+
+describe("contract rows with the transports mixed", { skip: needsParley }, () => {
+  test("websocket, polling and upgraded peers hear each other", async (t) => {
+    const srv = await chatFor(t);
+    const byName = Object.fromEntries(transports.map(([n]) => [n, null]));
+    const all = [];
+    for (const tr of transports) {
+      const [p] = await connectPeers(t, srv.url, tr, [`${tr[0]}-user`]);
+      byName[tr[0]] = p;
+      all.push(p);
+    }
+    await joinAll(all);
+    for (const from of all) {
+      const marks = all.map((p) => p.mark());
+      from.emit("chat:message", { text: `from ${from.name}` });
+      for (const [i, p] of all.entries()) {
+        const m = await p.next("chat:message", (v) => v.text === `from ${from.name}`, marks[i]);
+        assert.equal(m.username, from.name);
+      }
+    }
+    for (const [i, from] of all.entries()) {
+      const to = all[(i + 1) % all.length];
+      const m = to.mark();
+      assert.deepEqual(await from.ack("chat:private", { to: to.name, text: `hi ${to.name}` }), { delivered: true });
+      const got = await to.next("chat:private", () => true, m);
+      assert.equal(got.from, from.name);
+    }
+    for (const p of all) p.emit("room:join", "mix");
+    await barrier(all, all);
+    const marks = all.map((p) => p.mark());
+    all[0].emit("room:message", { room: "mix", text: "mixed room" });
+    for (const [i, p] of all.entries()) await p.next("chat:message", (v) => v.text === "mixed room", marks[i]);
+    const last = all.at(-1);
+    const rest = all.slice(0, -1);
+    const m2 = rest.map((p) => p.mark());
+    last.close();
+    for (const [i, p] of rest.entries()) {
+      await p.next("system:message", (v) => v.text === `${last.name} left the chat`, m2[i]);
+      const list = await p.next("user:online", () => true, m2[i]);
+      assert.deepEqual(list.users.map((u) => u.username), rest.map((q) => q.name));
+    }
+  });
+});

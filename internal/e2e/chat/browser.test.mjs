@@ -50,12 +50,12 @@ describe("the chat page in Chromium", { skip, timeout: scaled(120000) }, () => {
     await srv?.stop();
   });
 
-  async function person(name) {
+  async function person(name, on = srv) {
     const page = await browser.newPage();
     page.on("pageerror", (e) => errors.push(`${name}: ${e.message}`));
     page.on("console", (m) => m.type() === "error" && errors.push(`${name} console: ${m.text()}`));
     page.on("response", (r) => r.status() >= 400 && errors.push(`${name}: HTTP ${r.status()} for ${r.url()}`));
-    await page.goto(srv.url + "/");
+    await page.goto(on.url + "/");
     assert.equal(await page.evaluate(() => typeof window.io), "function", "socket.io client loaded (SRI ok)");
     await page.fill("#name", name);
     await page.click("#login-form button");
@@ -131,6 +131,34 @@ describe("the chat page in Chromium", { skip, timeout: scaled(120000) }, () => {
     await carol.locator("#heartbeat", { hasText: /^heartbeat \d/ }).waitFor({ timeout: scaled(8000) });
     await carol.screenshot({ path: path.join(ARTIFACTS, "chat-browser-carol.png") });
 
+    assert.deepEqual(errors, [], "no script errors on the pages");
+  });
+
+  test("with auth on, the page logs in first and connects with its token", async (t) => {
+    const secured = await startChat({ env: { CHAT_AUTH_SECRET: "browser-secret" } });
+    t.after(() => secured.stop());
+    const dora = await person("dora", secured);
+    await dora.locator('#online li[data-username="dora"]').waitFor({ timeout: T });
+    const logins = await dora.evaluate(() =>
+      performance.getEntriesByType("resource").filter((e) => e.name.endsWith("/api/login")).length,
+    );
+    assert.equal(logins, 1, "the page called /api/login");
+    await dora.fill("#text", "signed in");
+    await dora.press("#text", "Enter");
+    await msg(dora, "signed in").waitFor({ timeout: T });
+    await dora.close();
+
+    // A token the server did not sign: the page says the connection was refused, and why.
+    const eve = await browser.newPage();
+    await eve.route("**/api/login", (route) =>
+      route.fulfill({ contentType: "application/json", body: JSON.stringify({ token: "forged.not.signed", expiresAt: 0 }) }),
+    );
+    await eve.goto(secured.url + "/");
+    await eve.fill("#name", "eve");
+    await eve.click("#login-form button");
+    await eve.locator("#login-error", { hasText: "Connection refused: invalid token" }).waitFor({ timeout: T });
+    assert.equal(await eve.isVisible("#app"), false);
+    await eve.close();
     assert.deepEqual(errors, [], "no script errors on the pages");
   });
 });

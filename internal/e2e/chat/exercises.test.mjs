@@ -155,7 +155,10 @@ describe("history survives a restart", { skip }, () => {
       sent = await say(alice, ["before the restart", "second one"]);
       alice.emit("room:join", "go");
       await say(alice, ["room, before"], "go");
-      alice.close();
+      // Stay connected, with an SSE stream open too: shutdown must not wait on them.
+      const sse = new SSEStream(`${first.url}/api/events`);
+      t.after(() => sse.close());
+      await sse.response;
     } finally {
       const exit = await first.stop();
       if (!process.env.CHAT_SERVER_CMD) {

@@ -6,6 +6,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
+import WebSocket from "ws";
+
+import { once } from "../lib/wait.mjs";
+
 import {
   SSEStream,
   barrier,
@@ -286,5 +290,33 @@ describe("contract rows with the transports mixed", { skip: needsParley }, () =>
       const list = await p.next("user:online", () => true, m2[i]);
       assert.deepEqual(list.users.map((u) => u.username), rest.map((q) => q.name));
     }
+  });
+});
+
+describe("the reference's server options", { skip: needsParley }, () => {
+  test("ping interval 25 s, ping timeout 60 s, CORS open to any origin for GET and POST", async (t) => {
+    const srv = await chatFor(t);
+    const origin = "http://elsewhere.example";
+    // The Engine.IO handshake, over polling and over WebSocket.
+    const res = await fetch(`${srv.url}/socket.io/?EIO=4&transport=polling`, { headers: { Origin: origin } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("access-control-allow-origin"), "*");
+    const handshakes = [JSON.parse((await res.text()).replace(/^0/, ""))];
+    const ws = new WebSocket(`${srv.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
+    t.after(() => ws.close());
+    const [first] = await once(ws, "message");
+    handshakes.push(JSON.parse(String(first).replace(/^0/, "")));
+    for (const hs of handshakes) {
+      assert.equal(hs.pingInterval, 25000);
+      assert.equal(hs.pingTimeout, 60000);
+    }
+    const pre = await fetch(`${srv.url}/socket.io/?EIO=4&transport=polling`, {
+      method: "OPTIONS",
+      headers: { Origin: origin, "Access-Control-Request-Method": "POST" },
+    });
+    assert.ok(pre.status === 204 || pre.status === 200, `preflight status ${pre.status}`);
+    assert.equal(pre.headers.get("access-control-allow-origin"), "*");
+    const methods = (pre.headers.get("access-control-allow-methods") ?? "").split(",").map((m) => m.trim());
+    assert.ok(methods.includes("GET") && methods.includes("POST"), `allowed methods ${methods}`);
   });
 });

@@ -61,6 +61,28 @@ for (const transport of transports) {
       );
     });
 
+    test("user:join again: the socket keeps its place in the list, under its new name", async (t) => {
+      const srv = await chatFor(t);
+      const all = await connectPeers(t, srv.url, transport, ["alice", "bob", "carol"]);
+      const [alice, bob, carol] = all;
+      await joinAll(all);
+      const marks = all.map((p) => p.mark());
+      bob.emit("user:join", "robert");
+      for (const [i, p] of all.entries()) {
+        const list = await p.next("user:online", (v) => v.users.some((u) => u.username === "robert"), marks[i]);
+        assert.deepEqual(list.users.map((u) => u.username), ["alice", "robert", "carol"]);
+        assert.equal(list.count, 3);
+      }
+      for (const [i, p] of [alice, carol].entries()) {
+        await p.next("system:message", (v) => v.text === "robert joined the chat", marks[[0, 2][i]]);
+      }
+      const m = bob.mark();
+      alice.emit("chat:message", { text: "who is there?" });
+      assert.equal((await bob.next("chat:message", (v) => v.text === "who is there?", m)).username, "alice");
+      bob.emit("chat:message", { text: "me" });
+      assert.equal((await alice.next("chat:message", (v) => v.text === "me", marks[0])).username, "robert");
+    });
+
     test("chat:message: all get {id, text, username, timestamp}", async (t) => {
       const srv = await chatFor(t);
       const all = await connectPeers(t, srv.url, transport, ["alice", "bob", "carol"]);

@@ -65,7 +65,7 @@ func (c *client) OnMessage(data []byte, binary bool) {
 	p, bin, err := c.dec.Add(buf, binary)
 	if err != nil {
 		c.srv.log.Debug("socketio: invalid packet, closing the connection", "sid", c.conn.ID(), "err", err)
-		c.fail(ReasonParseError)
+		c.fail(ReasonForcedClose)
 		return
 	}
 	if p == nil {

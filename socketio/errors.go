@@ -72,7 +72,7 @@ const (
 	ReasonTransportError Reason = "transport error"
 	// ReasonPingTimeout: the client did not answer the heartbeat in time.
 	ReasonPingTimeout Reason = "ping timeout"
-	// ReasonParseError: the client sent a packet that could not be decoded.
+	// ReasonParseError: the client sent an Engine.IO packet that could not be decoded.
 	ReasonParseError Reason = "parse error"
 	// ReasonServerShuttingDown: Server.Close was called.
 	ReasonServerShuttingDown Reason = "server shutting down"

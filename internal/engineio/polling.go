@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/parley-go/parley/internal/parser/eio"
@@ -182,7 +183,7 @@ func (s *Session) handleData(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case s.protocol == 4:
 			err = eio.DecodePayload(body, handle)
-		case r.Header.Get("Content-Type") == "application/octet-stream":
+		case strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream"):
 			err = eio.DecodeBinaryPayloadV3(body, handle)
 		default:
 			err = eio.DecodePayloadV3(body, handle)

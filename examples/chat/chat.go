@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -64,7 +66,10 @@ type (
 	}
 )
 
-// Chat is the chat's state: who is online, the history store and the notifications feed.
+// Chat is the chat's behaviour over a Socket.IO server, a history store and a
+// notifications feed. Who is online is not kept here but in each socket's data (a member),
+// read back with FetchSockets: with a cluster adapter the same code sees the sockets of
+// every server.
 type Chat struct {
 	io      *socketio.Server
 	history History
@@ -73,30 +78,36 @@ type Chat struct {
 	authOn  bool
 	log     *slog.Logger
 
-	// presence guards the online list and serialises each change with its user:online
-	// broadcast, so that every socket sees the lists in the order of the changes. Emitting
-	// only queues the packet; no network write happens under it.
+	// presence serialises each change of the online list with its user:online broadcast,
+	// so that this server's sockets see the lists in the order of the changes. With the
+	// in-memory adapter nothing under it touches the network (emitting only queues the
+	// packets); with a cluster adapter, FetchSockets asks the other servers under it, which
+	// is what keeps one server's lists in order.
 	presence sync.Mutex
-	online   map[string]*onlineEntry // by socket id
-	order    []string                // joined socket ids, in join order (as the reference's Map)
-	connSeq  uint64
 
-	idMu   sync.Mutex
-	lastID int64
+	idMu      sync.Mutex
+	lastID    int64
+	lastOrder int64
 }
 
-type onlineEntry struct {
-	user    onlineUser
-	socket  *socketio.Socket
-	connSeq uint64 // connection order, for looking up a private message's target
-	joined  bool
+// member is what the chat keeps in a socket's data (JSON, so that other servers of a
+// cluster can read it).
+type member struct {
+	// Username is the name given with user:join ("" before it).
+	Username string `json:"username,omitempty"`
+	// JoinedAt is when it last joined, in milliseconds since the epoch.
+	JoinedAt int64 `json:"joinedAt,omitempty"`
+	// Order is the socket's place in the online list: set at its first user:join, kept
+	// when it joins again under another name (as the reference's Map keeps a key's place).
+	Order int64 `json:"order,omitempty"`
+	// Verified is the name in the socket's login token, when auth is on.
+	Verified string `json:"verified,omitempty"`
 }
 
 func newChat(io *socketio.Server, history History, feed *sse.Feed, authOn bool, log *slog.Logger) *Chat {
 	return &Chat{
 		io: io, history: history, feed: feed, authOn: authOn, log: log,
 		leaves: sse.NewBroadcaster(feed, io),
-		online: make(map[string]*onlineEntry),
 	}
 }
 
@@ -115,31 +126,77 @@ func (c *Chat) nextID() string {
 	return strconv.FormatInt(id, 10)
 }
 
-// username returns the name the socket joined with ("" before user:join).
-func (c *Chat) username(s *socketio.Socket) string {
-	c.presence.Lock()
-	defer c.presence.Unlock()
-	if e, ok := c.online[s.ID()]; ok && e.joined {
-		return e.user.Username
-	}
-	return ""
+// memberOf returns the chat's data of a local socket.
+func memberOf(s *socketio.Socket) member {
+	m, _ := s.Data().(member)
+	return m
 }
 
-func (c *Chat) onlineListLocked() onlineList {
-	users := make([]onlineUser, 0, len(c.order))
-	for _, id := range c.order {
-		users = append(users, c.online[id].user)
+// nextOrder returns a place in the online list after every earlier one: the time in
+// microseconds, so that it also orders the joins of different servers (as far as their
+// clocks agree), made unique on this server.
+func (c *Chat) nextOrder() int64 {
+	c.idMu.Lock()
+	defer c.idMu.Unlock()
+	o := time.Now().UnixMicro()
+	if o <= c.lastOrder {
+		o = c.lastOrder + 1
 	}
-	return onlineList{Users: users, Count: len(users)}
+	c.lastOrder = o
+	return o
+}
+
+// username returns the name the socket joined with ("" before user:join).
+func (c *Chat) username(s *socketio.Socket) string { return memberOf(s).Username }
+
+// members returns the sockets that joined the chat, in the online list's order, leaving
+// out the socket with id except.
+func (c *Chat) members(except string) ([]member, []*socketio.RemoteSocket) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	all, err := c.io.FetchSockets(ctx)
+	if err != nil {
+		c.log.Warn("fetching sockets", "err", err) // a partial answer is still the best we have
+	}
+	type entry struct {
+		m  member
+		rs *socketio.RemoteSocket
+	}
+	var es []entry
+	for _, rs := range all {
+		if rs.ID == except {
+			continue
+		}
+		m, ok := rs.Data.(member)
+		if !ok && rs.DataAs(&m) != nil { // another server's socket: decoded from JSON
+			continue
+		}
+		if m.Order != 0 {
+			es = append(es, entry{m, rs})
+		}
+	}
+	slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.m.Order, b.m.Order) })
+	ms := make([]member, len(es))
+	rss := make([]*socketio.RemoteSocket, len(es))
+	for i, e := range es {
+		ms[i], rss[i] = e.m, e.rs
+	}
+	return ms, rss
+}
+
+// broadcastOnline sends everyone the online list, leaving out the socket with id except.
+// The caller holds c.presence.
+func (c *Chat) broadcastOnline(except string) {
+	ms, _ := c.members(except)
+	users := make([]onlineUser, len(ms))
+	for i, m := range ms {
+		users[i] = onlineUser{Username: m.Username, JoinedAt: m.JoinedAt}
+	}
+	c.emit(c.io, "user:online", onlineList{Users: users, Count: len(users)})
 }
 
 // Connect wires one socket's events, as the reference's io.on("connection") does.
 func (c *Chat) Connect(s *socketio.Socket) {
-	c.presence.Lock()
-	c.connSeq++
-	c.online[s.ID()] = &onlineEntry{socket: s, connSeq: c.connSeq}
-	c.presence.Unlock()
-
 	s.On("user:join", socketio.Handle(func(_ *socketio.Event, name string) { c.join(s, name) }))
 	s.On("chat:message", socketio.Handle(func(_ *socketio.Event, m chatIn) { c.message(s, "", m.Text) }))
 	s.On("room:join", socketio.Handle(func(_ *socketio.Event, room string) { c.joinRoom(s, room) }))
@@ -160,24 +217,17 @@ func (c *Chat) Connect(s *socketio.Socket) {
 }
 
 func (c *Chat) join(s *socketio.Socket, name string) {
-	if c.authOn {
-		// The token says who this is; the name the client sends is not trusted.
-		if n, ok := s.Data().(string); ok {
-			name = n
-		}
-	}
 	c.presence.Lock()
-	e, ok := c.online[s.ID()]
-	if !ok { // disconnected meanwhile
-		c.presence.Unlock()
-		return
+	m := memberOf(s)
+	if c.authOn && m.Verified != "" {
+		name = m.Verified // the token says who this is; the name the client sends is not trusted
 	}
-	if !e.joined {
-		e.joined = true
-		c.order = append(c.order, s.ID())
+	if m.Order == 0 {
+		m.Order = c.nextOrder()
 	}
-	e.user = onlineUser{Username: name, JoinedAt: nowMillis()}
-	c.emit(c.io, "user:online", c.onlineListLocked())
+	m.Username, m.JoinedAt = name, nowMillis()
+	s.SetData(m)
+	c.broadcastOnline("")
 	c.presence.Unlock()
 
 	// "joined the chat" goes to the other sockets and to the SSE feed, from one call.
@@ -217,49 +267,30 @@ func (c *Chat) joinRoom(s *socketio.Socket, room string) {
 	c.emit(s, "room:history", roomHistory{Room: room, Messages: msgs})
 }
 
-// private delivers a private message to the first connected socket (in connection order, as
-// the reference searches io.sockets.sockets) whose user joined with the name to.
+// private delivers a private message to the first socket, in the online list's order,
+// whose user joined with the name to (the reference takes the first in connection order).
 func (c *Chat) private(s *socketio.Socket, to, text string) deliveryReport {
-	c.presence.Lock()
-	var target *onlineEntry
-	for _, e := range c.online {
-		if e.joined && e.user.Username == to && (target == nil || e.connSeq < target.connSeq) {
-			target = e
+	ms, rss := c.members("")
+	for i, m := range ms {
+		if m.Username != to {
+			continue
 		}
+		pm := privateMessage{From: c.username(s), Text: text, Timestamp: nowMillis()}
+		if err := rss[i].Emit("chat:private", pm); err != nil {
+			break // gone between the lookup and the send: as good as not online
+		}
+		return deliveryReport{Delivered: true}
 	}
-	from := ""
-	if e, ok := c.online[s.ID()]; ok && e.joined {
-		from = e.user.Username
-	}
-	c.presence.Unlock()
-	if target == nil {
-		return deliveryReport{Delivered: false, Reason: "User not online"}
-	}
-	if err := target.socket.Emit("chat:private", privateMessage{From: from, Text: text, Timestamp: nowMillis()}); err != nil {
-		// Gone between the lookup and the send: as good as not online.
-		return deliveryReport{Delivered: false, Reason: "User not online"}
-	}
-	return deliveryReport{Delivered: true}
+	return deliveryReport{Delivered: false, Reason: "User not online"}
 }
 
 func (c *Chat) leave(s *socketio.Socket) {
 	c.presence.Lock()
-	e, ok := c.online[s.ID()]
-	joined := ok && e.joined
-	delete(c.online, s.ID())
-	if joined {
-		for i, id := range c.order {
-			if id == s.ID() {
-				c.order = append(c.order[:i], c.order[i+1:]...)
-				break
-			}
-		}
-	}
-	c.emit(c.io, "user:online", c.onlineListLocked())
+	c.broadcastOnline(s.ID())
 	c.presence.Unlock()
 
-	if joined {
-		left := systemMessage{Text: e.user.Username + " left the chat", Timestamp: nowMillis()}
+	if m := memberOf(s); m.Order != 0 {
+		left := systemMessage{Text: m.Username + " left the chat", Timestamp: nowMillis()}
 		if _, err := c.leaves.Publish("system:message", left); err != nil {
 			c.log.Debug("publish leave", "err", err)
 		}

@@ -199,7 +199,7 @@ func mountPage(mux *http.ServeMux, clientDir string) error {
 
 // middleware refuses a Socket.IO connection whose handshake auth has no valid token, before
 // the chat sends it anything: the client gets connect_error with the reason as its message.
-// The username from the token is kept as the socket's data.
+// The username from the token is kept in the socket's data.
 func (a *tokenAuth) middleware(s *socketio.Socket) error {
 	var auth struct {
 		Token string `json:"token"`
@@ -209,6 +209,6 @@ func (a *tokenAuth) middleware(s *socketio.Socket) error {
 	if err != nil {
 		return socketio.NewConnectError(err.Error(), nil)
 	}
-	s.SetData(name)
+	s.SetData(member{Verified: name})
 	return nil
 }

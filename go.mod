@@ -2,4 +2,7 @@ module github.com/parley-go/parley
 
 go 1.26
 
-require go.uber.org/goleak v1.3.0 // indirect
+require (
+	github.com/gorilla/websocket v1.5.3
+	go.uber.org/goleak v1.3.0
+)

@@ -12,10 +12,10 @@ import (
 // Result is what one scenario run reports: one JSON object on stdout. Counts that a scenario
 // does not measure are zero; CPU and memory figures are absent without a server PID.
 type Result struct {
-	Scenario  string  `json:"scenario"`          // conns, fanout, echo, echo-polling
-	Mode      string  `json:"mode,omitempty"`    // max or rate
-	Transport string  `json:"transport"`         // websocket or polling
-	Conns     int     `json:"conns,omitempty"`   // conns: connections held
+	Scenario  string  `json:"scenario"`        // conns, fanout, echo, echo-polling
+	Mode      string  `json:"mode,omitempty"`  // max or rate
+	Transport string  `json:"transport"`       // websocket or polling
+	Conns     int     `json:"conns,omitempty"` // conns: connections held
 	Receivers int     `json:"receivers,omitempty"`
 	Senders   int     `json:"senders,omitempty"`
 	Clients   int     `json:"clients,omitempty"` // echo: clients

@@ -82,8 +82,8 @@ func (h *histogram) quantile(q float64) int64 {
 	if rank < 1 {
 		rank = 1
 	}
-	if rank > h.n {
-		rank = h.n
+	if rank >= h.n {
+		return h.max
 	}
 	var cum uint64
 	for k, c := range h.counts {

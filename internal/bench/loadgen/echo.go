@@ -84,7 +84,7 @@ func runEcho(ctx context.Context, cfg *config) Result {
 	if cfg.mode == "rate" {
 		interval = time.Duration(float64(time.Second) * float64(cfg.clients) / cfg.rate)
 	}
-	for _, c := range clients {
+	for k, c := range clients {
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
@@ -93,7 +93,7 @@ func runEcho(ctx context.Context, cfg *config) Result {
 		sending.Add(1)
 		go func() {
 			defer sending.Done()
-			if err := c.send(pad, interval, stop); err != nil {
+			if err := c.send(pad, interval, stagger(interval, k, len(clients)), stop); err != nil {
 				errs.add(err)
 			}
 		}()
@@ -151,9 +151,9 @@ func runEcho(ctx context.Context, cfg *config) Result {
 }
 
 // send emits echo events until stop is closed (ack ids 0, 1, 2, …), paced like fanSender.send.
-func (c *echoClient) send(pad string, interval time.Duration, stop <-chan struct{}) error {
+func (c *echoClient) send(pad string, interval, offset time.Duration, stop <-chan struct{}) error {
 	var pkt, payload []byte
-	start := time.Now()
+	start := time.Now().Add(offset)
 	for seq := int64(0); ; seq++ {
 		if interval > 0 {
 			if d := time.Until(start.Add(time.Duration(seq) * interval)); d > 0 {

@@ -120,7 +120,7 @@ func runFanout(ctx context.Context, cfg *config) Result {
 		sending.Add(1)
 		go func() {
 			defer sending.Done()
-			if err := s.send(int64(id), cfg.room, pad, perSender, stop); err != nil {
+			if err := s.send(int64(id), cfg.room, pad, perSender, stagger(perSender, id, len(senders)), stop); err != nil {
 				errs.add(err)
 			}
 		}()
@@ -265,10 +265,10 @@ func (s *fanSender) readAcks(closing *atomic.Bool, errs *errCounter) {
 }
 
 // send broadcasts until stop is closed: as fast as the ack window allows, or one message every
-// interval (open loop: a late message is sent at once, not skipped).
-func (s *fanSender) send(id int64, room, pad string, interval time.Duration, stop <-chan struct{}) error {
+// interval from offset on (open loop: a late message is sent at once, not skipped).
+func (s *fanSender) send(id int64, room, pad string, interval, offset time.Duration, stop <-chan struct{}) error {
 	var pkt, payload []byte
-	start := time.Now()
+	start := time.Now().Add(offset)
 	for seq := int64(0); ; seq++ {
 		if interval > 0 {
 			if d := time.Until(start.Add(time.Duration(seq) * interval)); d > 0 {
@@ -304,6 +304,15 @@ func closeAll(recvs []*fanReceiver, senders []*fanSender) {
 			s.c.Close()
 		}
 	}
+}
+
+// stagger spreads n paced senders evenly over one interval, so that they do not all send at
+// the same instant (which would measure the queueing of a burst, not the latency at a rate).
+func stagger(interval time.Duration, k, n int) time.Duration {
+	if n == 0 {
+		return 0
+	}
+	return interval * time.Duration(k) / time.Duration(n)
 }
 
 // wait sleeps for d or until ctx is done.

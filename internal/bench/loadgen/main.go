@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -72,6 +73,7 @@ func main() {
 	flag.IntVar(&cfg.payload, "payload", 100, "payload size in bytes")
 	flag.StringVar(&cfg.room, "room", "bench", "fanout: room name")
 	flag.BoolVar(&cfg.quiet, "q", false, "no progress on stderr")
+	cpuProfile := flag.String("cpuprofile", "", "write the load tool's own CPU profile to this file")
 	flag.Parse()
 
 	u, err := url.Parse(rawURL)
@@ -89,6 +91,18 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
+
 	var res Result
 	switch cfg.scenario {
 	case "ready":
@@ -105,6 +119,7 @@ func main() {
 		os.Exit(2)
 	}
 	fmt.Fprintln(os.Stderr, res.human())
+	pprof.StopCPUProfile()
 	if !res.OK() {
 		os.Exit(1)
 	}

@@ -27,6 +27,10 @@ import (
 	"time"
 )
 
+// loadgenBusy is the load tool's own CPU use (percent of one core) above which a pinned run's
+// throughput may say more about the tool than about the server.
+const loadgenBusy = 90
+
 // run is one load tool invocation against one fresh server.
 type run struct {
 	Variant  string          `json:"variant"`
@@ -124,6 +128,9 @@ func main() {
 					line += " FAILED " + r.Failures
 				default:
 					line += fmt.Sprintf(" ok: %s", brief(v, r.res))
+					if r.Pinned && r.res.LoadgenCPU >= loadgenBusy {
+						line += fmt.Sprintf(" — WARNING: the load tool used %.0f%% of its core and may have been the bottleneck", r.res.LoadgenCPU)
+					}
 				}
 				fmt.Fprintln(os.Stderr, line)
 			}

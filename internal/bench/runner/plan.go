@@ -23,6 +23,7 @@ type result struct {
 	Disconnected int64   `json:"disconnected"`
 	Errors       int64   `json:"errors"`
 	FirstError   string  `json:"first_error"`
+	LoadgenCPU   float64 `json:"loadgen_cpu_percent"`
 }
 
 // failures returns a description of the run's correctness failures, or "".

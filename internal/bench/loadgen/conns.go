@@ -11,7 +11,8 @@ import (
 )
 
 // runConns opens cfg.conns WebSocket connections, cfg.concurrency handshakes at a time, holds
-// them for cfg.hold while answering pings, and reads the server's RSS before and after.
+// them for cfg.hold while answering pings, and reads the server's RSS before and after. Its
+// latencies are those of the handshakes (TCP connect, upgrade, OPEN, 40 and its reply).
 func runConns(ctx context.Context, cfg *config) Result {
 	res := Result{Scenario: "conns", Transport: "websocket", Conns: cfg.conns}
 	var before procSample
@@ -34,6 +35,7 @@ func runConns(ctx context.Context, cfg *config) Result {
 	u := wsURL(cfg.base)
 	conns := make([]*wsConn, cfg.conns)
 	sem := make(chan struct{}, cfg.concurrency)
+	lat := make([]int64, cfg.conns) // handshake times, by connection (0: failed)
 
 	done := make(chan struct{})
 	progress(cfg.quiet, "connected", connected.Load, done)
@@ -49,8 +51,10 @@ func runConns(ctx context.Context, cfg *config) Result {
 			defer dialers.Done()
 			defer func() { <-sem }()
 			hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			t0 := nowNs()
 			c, err := dialWS(hctx, dialer, u)
 			cancel()
+			lat[k] = nowNs() - t0
 			if err != nil {
 				failed.Add(1)
 				errs.add(err)
@@ -107,6 +111,14 @@ func runConns(ctx context.Context, cfg *config) Result {
 		}
 	}
 	readers.Wait()
+	var h histogram
+	for k, c := range conns {
+		if c != nil {
+			h.record(lat[k])
+		}
+	}
+	res.P50Us, res.P99Us = micros(h.quantile(0.50)), micros(h.quantile(0.99))
+	res.MaxUs, res.MeanUs = micros(h.max), h.mean()/1e3
 	res.FailedHS = failed.Load()
 	res.Disconnected = disconnected.Load()
 	res.Errors = errs.n.Load() - res.FailedHS - res.Disconnected

@@ -59,7 +59,8 @@ var (
 	mCPU = func(label string) metric {
 		return metric{"cpu_us_per_op", label, "µs", false, func(r *result) float64 { return r.CPUUsPerOp }}
 	}
-	mMem = metric{"kib_per_conn", "memory per connection", "KiB", false,
+	mHandshakeP99 = metric{"p99_us", "handshake p99", "µs", false, func(r *result) float64 { return r.P99Us }}
+	mMem          = metric{"kib_per_conn", "memory per connection", "KiB", false,
 		func(r *result) float64 { return r.KiBPerConn }}
 )
 
@@ -115,7 +116,7 @@ func plan(sc scale, duration time.Duration) []variant {
 			Name:    "conns-" + itoa(n),
 			Args:    []string{"-scenario", "conns", "-n", itoa(n), "-concurrency", "150", "-hold", sc.hold.String()},
 			Pinned:  true,
-			Metrics: []metric{mMem, mThroughput("connects"), mCPU("CPU per connect")},
+			Metrics: []metric{mMem, mThroughput("connects"), mCPU("CPU per connect"), mHandshakeP99},
 		})
 	}
 	fan := []string{"-scenario", "fanout", "-receivers", itoa(sc.receivers), "-senders", itoa(sc.senders)}

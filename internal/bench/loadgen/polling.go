@@ -22,6 +22,8 @@ type pollConn struct {
 	out     chan []byte
 	done    chan struct{}
 	werr    chan error
+	ctx     context.Context // canceled by Close: ends an outstanding GET or POST
+	cancel  context.CancelFunc
 }
 
 // newPollClient returns an HTTP client for n polling connections (a GET and a POST each).
@@ -60,11 +62,14 @@ func dialPolling(ctx context.Context, hc *http.Client, base *url.URL) (*pollConn
 		done: make(chan struct{}),
 		werr: make(chan error, 1),
 	}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
 	if err := p.post(ctx, []byte("40")); err != nil {
+		p.cancel()
 		return nil, &handshakeError{err}
 	}
 	f, err := p.ReadFrame()
 	if err != nil || !bytes.HasPrefix(f, []byte("40")) {
+		p.cancel()
 		return nil, &handshakeError{fmt.Errorf("want 40{sid}, got %q (%v)", clip(f), err)}
 	}
 	go p.writeLoop()
@@ -92,7 +97,7 @@ func (p *pollConn) ReadFrame() ([]byte, error) {
 			return nil, err
 		default:
 		}
-		body, err := pollGet(context.Background(), p.hc, p.url)
+		body, err := pollGet(p.ctx, p.hc, p.url)
 		if err != nil {
 			return nil, err
 		}
@@ -112,7 +117,8 @@ func (p *pollConn) Write(b []byte) error {
 	}
 }
 
-// Close implements frameConn: it sends CLOSE and stops the writer.
+// Close implements frameConn: it sends CLOSE, stops the writer and ends an outstanding GET.
+// It must not be called concurrently with itself.
 func (p *pollConn) Close() error {
 	select {
 	case <-p.done:
@@ -120,6 +126,7 @@ func (p *pollConn) Close() error {
 	default:
 	}
 	close(p.done)
+	defer p.cancel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	return p.post(ctx, []byte{eioClose})
@@ -146,7 +153,7 @@ func (p *pollConn) writeLoop() {
 				break drain
 			}
 		}
-		if err := p.post(context.Background(), payload); err != nil {
+		if err := p.post(p.ctx, payload); err != nil {
 			p.werr <- err
 			return
 		}

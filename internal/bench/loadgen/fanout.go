@@ -24,12 +24,17 @@ type fanReceiver struct {
 	total    gauge // all deliveries
 }
 
-// fanSender broadcasts to the room with at most window acks outstanding.
+// fanSender broadcasts to the room with at most window acks outstanding, and at most window
+// broadcasts not yet received by every receiver: the contract lets a server ack a bcast before
+// it delivers it, so acks alone would let senders run ahead of the deliveries and measure how
+// a server's outboxes overflow rather than how fast it delivers.
 type fanSender struct {
-	c    *wsConn
-	sent gauge
-	acks gauge
-	win  chan struct{}
+	c         *wsConn
+	sent      gauge
+	acks      gauge
+	win       chan struct{}  // a token per outstanding ack
+	dwin      chan struct{}  // a token per broadcast some receiver still lacks
+	remaining []atomic.Int64 // by seq modulo the window: receivers still to get it
 }
 
 // runFanout measures broadcasting: cfg.senders senders, outside the room, emit bcast to the
@@ -82,7 +87,9 @@ func runFanout(ctx context.Context, cfg *config) Result {
 	senders := make([]*fanSender, cfg.senders)
 	for k := range senders {
 		if c := dial(); c != nil {
-			senders[k] = &fanSender{c: c, win: make(chan struct{}, windowFor(cfg))}
+			w := windowFor(cfg)
+			senders[k] = &fanSender{c: c, win: make(chan struct{}, w), dwin: make(chan struct{}, w),
+				remaining: make([]atomic.Int64, w)}
 		}
 	}
 	res.FailedHS = failed.Load()
@@ -98,7 +105,7 @@ func runFanout(ctx context.Context, cfg *config) Result {
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
-			r.read(&phase, &closing, &errs)
+			r.read(senders, &phase, &closing, &errs)
 		}()
 	}
 	for _, s := range senders {
@@ -120,7 +127,7 @@ func runFanout(ctx context.Context, cfg *config) Result {
 		sending.Add(1)
 		go func() {
 			defer sending.Done()
-			if err := s.send(int64(id), cfg.room, pad, perSender, stagger(perSender, id, len(senders)), stop); err != nil {
+			if err := s.send(int64(id), cfg.room, pad, cfg.receivers, perSender, stagger(perSender, id, len(senders)), stop); err != nil {
 				errs.add(err)
 			}
 		}()
@@ -211,7 +218,7 @@ func join(c *wsConn, room string) error {
 	}
 }
 
-func (r *fanReceiver) read(phase *atomic.Int32, closing *atomic.Bool, errs *errCounter) {
+func (r *fanReceiver) read(senders []*fanSender, phase *atomic.Int32, closing *atomic.Bool, errs *errCounter) {
 	for {
 		f, err := r.c.ReadFrame()
 		if err != nil {
@@ -232,6 +239,9 @@ func (r *fanReceiver) read(phase *atomic.Int32, closing *atomic.Bool, errs *errC
 		}
 		now := nowNs()
 		r.seq[i].observe(s)
+		if snd := senders[i]; s >= 0 && snd.remaining[s%int64(len(snd.remaining))].Add(-1) == 0 {
+			<-snd.dwin // the last receiver of this broadcast frees its slot
+		}
 		r.total.Add(1)
 		if phase.Load() == phaseMeasure {
 			r.hist.record(now - t)
@@ -266,7 +276,7 @@ func (s *fanSender) readAcks(closing *atomic.Bool, errs *errCounter) {
 
 // send broadcasts until stop is closed: as fast as the ack window allows, or one message every
 // interval from offset on (open loop: a late message is sent at once, not skipped).
-func (s *fanSender) send(id int64, room, pad string, interval, offset time.Duration, stop <-chan struct{}) error {
+func (s *fanSender) send(id int64, room, pad string, receivers int, interval, offset time.Duration, stop <-chan struct{}) error {
 	var pkt, payload []byte
 	start := time.Now().Add(offset)
 	for seq := int64(0); ; seq++ {
@@ -284,6 +294,13 @@ func (s *fanSender) send(id int64, room, pad string, interval, offset time.Durat
 		case <-stop:
 			return nil
 		}
+		select {
+		case s.dwin <- struct{}{}:
+		case <-stop:
+			<-s.win
+			return nil
+		}
+		s.remaining[seq%int64(len(s.remaining))].Store(int64(receivers))
 		payload = appendPayload(payload[:0], nowNs(), seq, id, pad)
 		pkt = appendBcast(pkt[:0], seq, room, payload)
 		if err := s.c.Write(pkt); err != nil {

@@ -2,7 +2,7 @@
 // benchmark server and its Node.js twin, interleaved, for several rounds, with a fresh server
 // process for each run; the server and the load tool are pinned to different cores when the
 // machine has two. It prints the medians and the Parley/Node ratios as a table and writes
-// results.json, summary.md and chart.svg into -out.
+// results.json, medians.json, summary.md and chart.svg into -out.
 //
 //	runner -loadgen .cache/bin/loadgen -parley .cache/bin/bench-server \
 //	    -node "node internal/bench/node/server.js" -rounds 3 -scale full -out bench-results
@@ -144,7 +144,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "runner:", err)
 		os.Exit(2)
 	}
-	fmt.Fprintf(os.Stderr, "runner: wrote %s/{results.json,summary.md,chart.svg}\n", *out)
+	fmt.Fprintf(os.Stderr, "runner: wrote %s/{results.json,medians.json,summary.md,chart.svg}\n", *out)
 	bad := 0
 	for _, r := range runs {
 		if r.Err != "" || r.Failures != "" {

@@ -191,13 +191,47 @@ func fmtRatio(q float64) string {
 	return fmt.Sprintf("%.2f×", q)
 }
 
-// writeOutputs writes results.json (every run), summary.md (the table) and chart.svg.
+// medianRow is one row of medians.json.
+type medianRow struct {
+	Variant      string             `json:"variant"`
+	Metric       string             `json:"metric"`
+	Label        string             `json:"label"`
+	Unit         string             `json:"unit"`
+	HigherBetter bool               `json:"higher_is_better"`
+	Median       map[string]float64 `json:"median"`
+	Runs         map[string]int     `json:"runs"`
+	Ratio        *float64           `json:"parley_over_node,omitempty"`
+}
+
+// medians returns the report's rows for medians.json.
+func (rep *report) medians() []medianRow {
+	var out []medianRow
+	for _, r := range rep.Rows {
+		m := medianRow{Variant: r.Variant, Metric: r.Metric.Key, Label: r.Metric.Label, Unit: r.Metric.Unit,
+			HigherBetter: r.Metric.HigherBetter, Median: r.Median, Runs: r.N}
+		if q := r.ratio(); !math.IsNaN(q) {
+			m.Ratio = &q
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// writeOutputs writes results.json (every run), medians.json, summary.md (the table) and
+// chart.svg.
 func writeOutputs(dir string, runs []run, rep report, table string) error {
 	js, err := json.MarshalIndent(runs, "", "  ")
 	if err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(js, '\n'), 0o644); err != nil {
+		return err
+	}
+	med, err := json.MarshalIndent(rep.medians(), "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "medians.json"), append(med, '\n'), 0o644); err != nil {
 		return err
 	}
 	md := "# Benchmark medians\n\n" + table

@@ -101,7 +101,7 @@ func TestPlanAndSelect(t *testing.T) {
 			t.Errorf("%s has no metrics", v.Name)
 		}
 	}
-	for _, n := range []string{"conns-50", "fanout-max", "fanout-max-unpinned", "fanout-rate", "echo-max", "echo-rate", "echo-polling-max", "echo-polling-rate"} {
+	for _, n := range []string{"conns-50", "echo-max-unpinned", "fanout-max", "fanout-max-unpinned", "fanout-rate", "echo-max", "echo-rate", "echo-polling-max", "echo-polling-rate"} {
 		if !names[n] {
 			t.Errorf("plan lacks %s", n)
 		}
@@ -111,5 +111,17 @@ func TestPlanAndSelect(t *testing.T) {
 	}
 	if d := argDuration([]string{"-duration", "3s"}, "-duration", 0); d.Seconds() != 3 {
 		t.Errorf("argDuration = %v", d)
+	}
+}
+
+func TestMediansJSON(t *testing.T) {
+	rep := testReport()
+	m := rep.medians()
+	if len(m) != 2 || m[0].Ratio == nil || *m[0].Ratio != 2 || m[0].Median["node"] != 55 {
+		t.Errorf("medians: %+v", m)
+	}
+	only := buildReport([]variant{{Name: "x", Metrics: []metric{mP50}}}, []target{{Name: "node"}}, nil)
+	if r := only.medians(); len(r) != 1 || r[0].Ratio != nil {
+		t.Errorf("a ratio without Parley: %+v", r)
 	}
 }

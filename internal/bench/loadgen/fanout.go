@@ -161,14 +161,22 @@ func runFanout(ctx context.Context, cfg *config) Result {
 	want := sent * int64(cfg.receivers)
 	deadline := time.Now().Add(cfg.drain)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
-		var got int64
+		var got, acks int64
 		for _, r := range recvs {
 			got += r.total.Load()
 		}
-		if got >= want {
+		for _, s := range senders {
+			acks += s.acks.Load()
+		}
+		if got >= want && acks >= sent {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	for id, s := range senders {
+		if missing := s.sent.Load() - s.acks.Load(); missing > 0 {
+			errs.add(fmt.Errorf("sender %d: %d of %d bcast acks never came", id, missing, s.sent.Load()))
+		}
 	}
 	closing.Store(true)
 	closeAll(recvs, senders)

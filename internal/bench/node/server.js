@@ -23,10 +23,7 @@ const io = new Server(httpServer, {
   pingTimeout: 20000,
   maxHttpBufferSize: 1e6,
   perMessageDeflate: false,
-  httpCompression: false,
   transports: ["polling", "websocket"],
-  allowEIO3: false,
-  cors: undefined,
 });
 
 io.on("connection", (socket) => {

@@ -99,6 +99,9 @@ func main() {
 		pinned = runtime.NumCPU() >= 2 && err == nil
 	}
 	variants := selectVariants(plan(sc, *duration), *only)
+	if smoke {
+		variants = pinnedOnly(variants) // the unpinned twins run the same code
+	}
 	if err := os.MkdirAll(filepath.Join(*out, "logs"), 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, "runner:", err)
 		os.Exit(2)
@@ -258,6 +261,16 @@ func selectVariants(vs []variant, only string) []variant {
 		}
 	}
 	return sel
+}
+
+func pinnedOnly(vs []variant) []variant {
+	var out []variant
+	for _, v := range vs {
+		if v.Pinned {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func reversed(ts []target) []target {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -22,8 +21,6 @@ type frameConn interface {
 	Write(b []byte) error
 	Close() error
 }
-
-var errHandshake = errors.New("handshake failed")
 
 // handshakeError wraps why a connection could not be set up; it counts as a failed handshake.
 type handshakeError struct{ err error }

@@ -16,13 +16,11 @@ const (
 	eioNoop    = '6'
 )
 
-// Socket.IO v5 packet types, the byte after an Engine.IO message's '4'.
+// Socket.IO v5 packet types that the tool reads, the byte after an Engine.IO message's '4'
+// (the CONNECT reply is checked as the literal "40").
 const (
-	sioConnect      = '0'
-	sioDisconnect   = '1'
-	sioEvent        = '2'
-	sioAck          = '3'
-	sioConnectError = '4'
+	sioEvent = '2'
+	sioAck   = '3'
 )
 
 // pollingSeparator separates packets in one HTTP long-polling payload (Engine.IO v4).

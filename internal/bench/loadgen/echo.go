@@ -84,8 +84,18 @@ func runEcho(ctx context.Context, cfg *config) Result {
 	if cfg.mode == "rate" {
 		interval = time.Duration(float64(time.Second) * float64(cfg.clients) / cfg.rate)
 	}
+	lockstep := cfg.mode == "max" && win == 1
 	for k, c := range clients {
 		readers.Add(1)
+		if lockstep {
+			// One goroutine sends and reads in turn: no hand-off between goroutines per round
+			// trip, which keeps the tool's own cost down.
+			go func() {
+				defer readers.Done()
+				c.lockstep(pad, stop, &phase, &closing, &errs)
+			}()
+			continue
+		}
 		go func() {
 			defer readers.Done()
 			c.read(&phase, &closing, &errs)
@@ -180,39 +190,77 @@ func (c *echoClient) send(pad string, interval, offset time.Duration, stop <-cha
 	}
 }
 
-// read matches acks to sends, checks that each ack carries back the payload that was sent, and
-// records latencies in the measured interval.
+// read matches acks to sends until the connection closes.
 func (c *echoClient) read(phase *atomic.Int32, closing *atomic.Bool, errs *errCounter) {
 	for {
 		f, err := c.c.ReadFrame()
-		if err != nil {
-			if !closing.Load() {
+		if err != nil || (len(f) > 0 && f[0] == eioClose && closing.Load()) {
+			if err != nil && !closing.Load() {
 				errs.add(fmt.Errorf("echo client: %w", err))
 			}
 			return
 		}
-		if len(f) > 0 && f[0] == eioClose && closing.Load() {
+		c.handle(f, phase, errs)
+	}
+}
+
+// lockstep sends one echo, reads until its ack, and repeats until stop is closed.
+func (c *echoClient) lockstep(pad string, stop <-chan struct{}, phase *atomic.Int32, closing *atomic.Bool, errs *errCounter) {
+	var pkt, payload []byte
+	for seq := int64(0); ; seq++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		c.win <- struct{}{}
+		t := nowNs()
+		c.ring[0].Store(t)
+		payload = appendPayload(payload[:0], t, seq, c.id, pad)
+		pkt = appendEcho(pkt[:0], seq, payload)
+		if err := c.c.Write(pkt); err != nil {
+			errs.add(fmt.Errorf("echo: %w", err))
 			return
 		}
-		id, args, err := parseAck(f)
-		if err != nil {
-			errs.add(fmt.Errorf("echo client: unexpected packet %q", clip(f)))
-			continue
+		c.sent.Add(1)
+		for len(c.win) > 0 {
+			f, err := c.c.ReadFrame()
+			if err != nil {
+				if !closing.Load() {
+					errs.add(fmt.Errorf("echo client: %w", err))
+				}
+				return
+			}
+			c.handle(f, phase, errs)
 		}
-		now := nowNs()
-		if len(args) < 2 || args[len(args)-1] != ']' {
-			errs.add(fmt.Errorf("echo client: bad ack %q", clip(f)))
-			continue
-		}
-		_, s, i, err := payloadFields(args[1 : len(args)-1])
-		if err != nil || s != id || i != c.id {
-			errs.add(fmt.Errorf("echo client %d: ack %d carries %q", c.id, id, clip(args)))
-		}
-		c.acks.observe(id)
-		if phase.Load() == phaseMeasure {
-			c.hist.record(now - c.ring[id%int64(len(c.ring))].Load())
-			c.measured.Add(1)
-		}
-		<-c.win
+	}
+}
+
+// handle checks one packet: it must be the ack of an outstanding echo, carrying back the
+// payload that was sent; it records the latency in the measured interval and frees the slot.
+func (c *echoClient) handle(f []byte, phase *atomic.Int32, errs *errCounter) {
+	id, args, err := parseAck(f)
+	if err != nil {
+		errs.add(fmt.Errorf("echo client: unexpected packet %q", clip(f)))
+		return
+	}
+	now := nowNs()
+	if len(args) < 2 || args[len(args)-1] != ']' {
+		errs.add(fmt.Errorf("echo client: bad ack %q", clip(f)))
+		return
+	}
+	_, s, i, err := payloadFields(args[1 : len(args)-1])
+	if err != nil || s != id || i != c.id {
+		errs.add(fmt.Errorf("echo client %d: ack %d carries %q", c.id, id, clip(args)))
+	}
+	c.acks.observe(id)
+	if phase.Load() == phaseMeasure {
+		c.hist.record(now - c.ring[id%int64(len(c.ring))].Load())
+		c.measured.Add(1)
+	}
+	select {
+	case <-c.win:
+	default:
+		errs.add(fmt.Errorf("echo client %d: ack %d with nothing outstanding", c.id, id))
 	}
 }

@@ -139,11 +139,10 @@ func plan(sc scale, duration time.Duration) []variant {
 		maxArgs := append(append(append([]string{}, base...), "-mode", "max", "-window", "1"), d()...)
 		maxMetrics := []metric{mThroughput("round trips"), mP50, mP99, mCPU("CPU per round trip")}
 		vs = append(vs, variant{Name: sn + "-max", Pinned: true, Args: maxArgs, Metrics: maxMetrics})
-		if sn == "echo" {
-			// The load tool spends about as much CPU per round trip as a server does (most of
-			// it in the kernel's loopback TCP); unpinned, it is not held to one core.
-			vs = append(vs, variant{Name: "echo-max-unpinned", Pinned: false, Args: maxArgs, Metrics: maxMetrics})
-		}
+		// The load tool spends about as much CPU per round trip as a server does (most of it
+		// in the kernel's loopback TCP, and in net/http for polling); unpinned, it is not held
+		// to one core.
+		vs = append(vs, variant{Name: sn + "-max-unpinned", Pinned: false, Args: maxArgs, Metrics: maxMetrics})
 		vs = append(vs,
 			variant{Name: sn + "-rate", Pinned: true,
 				Args:    append(append(append([]string{}, base...), "-mode", "rate", "-rate", itoa(rate)), d()...),

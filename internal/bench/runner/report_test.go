@@ -101,12 +101,12 @@ func TestPlanAndSelect(t *testing.T) {
 			t.Errorf("%s has no metrics", v.Name)
 		}
 	}
-	for _, n := range []string{"conns-50", "echo-max-unpinned", "fanout-max", "fanout-max-unpinned", "fanout-rate", "echo-max", "echo-rate", "echo-polling-max", "echo-polling-rate"} {
+	for _, n := range []string{"conns-50", "echo-max-unpinned", "echo-polling-max-unpinned", "fanout-max", "fanout-max-unpinned", "fanout-rate", "echo-max", "echo-rate", "echo-polling-max", "echo-polling-rate"} {
 		if !names[n] {
 			t.Errorf("plan lacks %s", n)
 		}
 	}
-	if got := selectVariants(vs, "echo-polling,conns"); len(got) != 3 {
+	if got := selectVariants(vs, "echo-polling,conns"); len(got) != 4 {
 		t.Errorf("selectVariants picked %d", len(got))
 	}
 	if d := argDuration([]string{"-duration", "3s"}, "-duration", 0); d.Seconds() != 3 {

@@ -10,6 +10,7 @@ type result struct {
 	Scenario     string  `json:"scenario"`
 	Mode         string  `json:"mode"`
 	Ops          int64   `json:"ops"`
+	Sent         int64   `json:"sent"`
 	OpsPerS      float64 `json:"ops_per_s"`
 	P50Us        float64 `json:"p50_us"`
 	P99Us        float64 `json:"p99_us"`
@@ -28,6 +29,9 @@ type result struct {
 
 // failures returns a description of the run's correctness failures, or "".
 func (r *result) failures() string {
+	if r.Ops == 0 && r.Sent == 0 {
+		return "no operation at all (nothing connected, sent or received)"
+	}
 	if r.Lost+r.Reordered+r.Duplicated+r.FailedHS+r.Disconnected+r.Errors == 0 {
 		return ""
 	}

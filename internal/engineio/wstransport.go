@@ -1,0 +1,140 @@
+package engineio
+
+import (
+	"errors"
+
+	"github.com/parley-go/parley/internal/parser/eio"
+)
+
+// The WebSocket transport's loops. The reader runs on its own goroutine for the life of the
+// connection (the only long-lived goroutine of a WebSocket session). The writer is
+// started when something is queued and none runs, writes batches until the queue is empty,
+// and exits; no lock is held while it writes.
+
+// readLoop reads ws until it fails or the session ends. probing is set for an upgrade's new
+// WebSocket, which carries only the probe and the upgrade packet until it becomes the
+// session's transport.
+func (s *Session) readLoop(ws *wsConn, probing bool) {
+	for {
+		data, binary, buf, err := ws.read()
+		if err != nil {
+			s.onReadError(ws, err)
+			return
+		}
+		var p eio.Packet
+		if s.protocol == 3 {
+			p, err = eio.DecodePacketV3(data, binary)
+		} else {
+			p, err = eio.DecodePacket(data, binary)
+		}
+		if err != nil {
+			putBuf(buf)
+			if probing {
+				s.abandonUpgrade(ws)
+			} else {
+				s.close(ReasonParseError, err)
+			}
+			ws.closeNow()
+			return
+		}
+		if probing {
+			ok := true
+			switch {
+			case p.Type == eio.Ping && string(p.Data) == "probe":
+				ok = s.answerProbe(ws)
+			case p.Type == eio.Upgrade:
+				ok = s.completeUpgrade(ws)
+				probing = false
+			default:
+				ok = false
+				s.abandonUpgrade(ws)
+			}
+			putBuf(buf)
+			if !ok {
+				ws.closeNow()
+				return
+			}
+			continue
+		}
+		open := s.onPacket(p)
+		putBuf(buf)
+		if !open {
+			// The close frame (or a closed connection) ends the read.
+			s.drainReads(ws)
+			return
+		}
+	}
+}
+
+// drainReads reads and discards until the connection fails, so that the close handshake
+// completes.
+func (s *Session) drainReads(ws *wsConn) {
+	for {
+		_, _, buf, err := ws.read()
+		if err != nil {
+			ws.closeNow()
+			return
+		}
+		putBuf(buf)
+	}
+}
+
+// onReadError ends the session (or the upgrade) whose WebSocket failed.
+func (s *Session) onReadError(ws *wsConn, err error) {
+	s.mu.Lock()
+	switch {
+	case s.ws == ws:
+		if errors.Is(err, errFrameTooBig) {
+			s.closeLocked(ReasonTransportError, err)
+		} else if isCleanClose(err) {
+			s.closeLocked(ReasonTransportClose, nil)
+		} else {
+			s.closeLocked(ReasonTransportClose, err)
+		}
+	case s.probe == ws:
+		s.dropProbeLocked()
+	}
+	s.mu.Unlock()
+	ws.closeNow()
+}
+
+// writeLoop writes what is queued for ws, batch after batch, then exits. It is counted by
+// the server's tracker (its starter added it).
+func (s *Session) writeLoop(ws *wsConn) {
+	defer s.srv.track.done()
+	for {
+		s.mu.Lock()
+		if s.ws != ws {
+			s.writing = false
+			s.mu.Unlock()
+			return
+		}
+		if len(s.queue) == 0 {
+			s.writing = false
+			closeWS := s.closeWS
+			if closeWS && s.state == stateClosing {
+				s.finalizeLocked(s.closingReason, nil)
+			}
+			s.mu.Unlock()
+			if closeWS {
+				ws.closeWithFrame()
+			}
+			return
+		}
+		batch := s.takeQueueLocked()
+		s.mu.Unlock()
+
+		err := ws.writeBatch(batch, s.protocol)
+
+		s.mu.Lock()
+		s.recycleLocked(batch)
+		if err != nil {
+			s.writing = false
+			s.closeLocked(ReasonTransportError, err)
+			s.mu.Unlock()
+			ws.closeNow()
+			return
+		}
+		s.mu.Unlock()
+	}
+}

@@ -1,0 +1,309 @@
+package socketio
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parley-go/parley/internal/engineio"
+	"github.com/parley-go/parley/internal/parser/sio"
+)
+
+// Middleware runs before a socket joins its namespace; a non-nil error refuses the
+// connection: the client's connect_error gets the error's message (and, for a
+// *ConnectError, its Data). Middleware may block (it runs on the connection's dispatch
+// goroutine, not the network's); s.Context() ends if the client goes away meanwhile.
+type Middleware func(s *Socket) error
+
+// Namespace is a communication channel multiplexed on the clients' connections, with its own
+// sockets, rooms, middleware and handlers. Get one with Server.Of; the Server embeds the
+// main namespace "/".
+type Namespace struct {
+	name    string
+	srv     *Server
+	parent  *ParentNamespace
+	adapter Adapter
+
+	mu      sync.RWMutex
+	sockets map[string]*Socket
+	mws     []Middleware
+	onConn  []func(*Socket)
+	ssh     map[string]EventHandler // server-side emit handlers
+
+	ackID atomic.Int64
+}
+
+func newNamespace(srv *Server, name string, parent *ParentNamespace) *Namespace {
+	n := &Namespace{name: name, srv: srv, parent: parent, sockets: make(map[string]*Socket)}
+	n.adapter = srv.opts.Adapter(adapterHost{n})
+	return n
+}
+
+// Name returns the namespace's name ("/", "/admin").
+func (n *Namespace) Name() string { return n.name }
+
+// Adapter returns the namespace's adapter.
+func (n *Namespace) Adapter() Adapter { return n.adapter }
+
+// Use adds a middleware, run in the order added for every connection to the namespace.
+func (n *Namespace) Use(mw Middleware) {
+	n.mu.Lock()
+	n.mws = append(n.mws, mw)
+	n.mu.Unlock()
+}
+
+// OnConnection adds a handler run for every socket that joined the namespace, after its
+// CONNECT answer was sent. Register the socket's event handlers there.
+func (n *Namespace) OnConnection(h func(s *Socket)) {
+	n.mu.Lock()
+	n.onConn = append(n.onConn, h)
+	n.mu.Unlock()
+}
+
+// Sockets returns the sockets of this namespace connected to this server.
+func (n *Namespace) Sockets() []*Socket {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	out := make([]*Socket, 0, len(n.sockets))
+	for _, s := range n.sockets {
+		out = append(out, s)
+	}
+	return out
+}
+
+// Socket returns the socket of this server with the id, if it is connected.
+func (n *Namespace) Socket(id string) (*Socket, bool) {
+	n.mu.RLock()
+	s, ok := n.sockets[id]
+	n.mu.RUnlock()
+	return s, ok
+}
+
+// operator returns the namespace-wide broadcast operator.
+func (n *Namespace) operator() BroadcastOperator { return BroadcastOperator{nsp: n} }
+
+// To selects the sockets in any of the rooms (chain To calls for more rooms).
+func (n *Namespace) To(rooms ...string) BroadcastOperator { return n.operator().To(rooms...) }
+
+// In is To.
+func (n *Namespace) In(rooms ...string) BroadcastOperator { return n.operator().To(rooms...) }
+
+// Except excludes the sockets in any of the rooms.
+func (n *Namespace) Except(rooms ...string) BroadcastOperator {
+	return n.operator().Except(rooms...)
+}
+
+// Volatile drops the event for clients that cannot take it at once.
+func (n *Namespace) Volatile() BroadcastOperator { return n.operator().Volatile() }
+
+// Compress sets the compression flag of the event.
+func (n *Namespace) Compress(on bool) BroadcastOperator { return n.operator().Compress(on) }
+
+// Local keeps the operation on this server.
+func (n *Namespace) Local() BroadcastOperator { return n.operator().Local() }
+
+// Timeout bounds the wait for acknowledgements.
+func (n *Namespace) Timeout(d time.Duration) BroadcastOperator { return n.operator().Timeout(d) }
+
+// Emit sends the event to every socket of the namespace.
+func (n *Namespace) Emit(event string, args ...any) error { return n.operator().Emit(event, args...) }
+
+// EmitWithAck sends the event to every socket of the namespace and waits for their
+// acknowledgements (see BroadcastOperator.EmitWithAck).
+func (n *Namespace) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
+	return n.operator().EmitWithAck(ctx, event, args...)
+}
+
+// FetchSockets describes the sockets of the namespace, across the cluster.
+func (n *Namespace) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return n.operator().FetchSockets(ctx)
+}
+
+// SocketsJoin makes every socket of the namespace join the rooms.
+func (n *Namespace) SocketsJoin(rooms ...string) { n.operator().SocketsJoin(rooms...) }
+
+// SocketsLeave makes every socket of the namespace leave the rooms.
+func (n *Namespace) SocketsLeave(rooms ...string) { n.operator().SocketsLeave(rooms...) }
+
+// DisconnectSockets disconnects every socket of the namespace; close also closes their
+// connections.
+func (n *Namespace) DisconnectSockets(close bool) { n.operator().DisconnectSockets(close) }
+
+// ServerSideEmit sends an event to the other servers of the cluster (nothing happens on a
+// single server). It returns ErrReservedEvent for a reserved name.
+func (n *Namespace) ServerSideEmit(event string, args ...any) error {
+	if sio.IsReserved(event) {
+		return ErrReservedEvent
+	}
+	return n.adapter.ServerSideEmit(NewPacket(event, args...))
+}
+
+// ServerSideEmitWithAck sends an event to the other servers and returns the answer of each
+// (none on a single server). When ctx ends first, it returns the answers received and an
+// error wrapping ErrAckTimeout.
+func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
+	if sio.IsReserved(event) {
+		return nil, ErrReservedEvent
+	}
+	return n.adapter.ServerSideEmitWithAck(ctx, NewPacket(event, args...))
+}
+
+// OnServerSideEmit sets the handler of an event sent by another server with
+// ServerSideEmit. The Event has no Socket; when the sender waits for an answer, Ack replies.
+// The handler runs on the adapter's goroutine: keep it short.
+func (n *Namespace) OnServerSideEmit(event string, h EventHandler) {
+	n.mu.Lock()
+	if n.ssh == nil {
+		n.ssh = make(map[string]EventHandler)
+	}
+	n.ssh[event] = h
+	n.mu.Unlock()
+}
+
+func (n *Namespace) dispatchServerSideEmit(event string, args Args, reply func([]any) error) {
+	n.mu.RLock()
+	h := n.ssh[event]
+	n.mu.RUnlock()
+	if h == nil {
+		return
+	}
+	e := &Event{Args: args, name: event, id: NoAckID, reply: reply}
+	defer func() {
+		if r := recover(); r != nil {
+			n.srv.log.Error("socketio: server-side event handler panicked", "event", event, "panic", r)
+		}
+	}()
+	h(e)
+}
+
+func (n *Namespace) nextAckID() int64 { return n.ackID.Add(1) - 1 }
+
+// connect runs the namespace handshake of a client (on its dispatcher).
+func (n *Namespace) connect(c *client, wire string, h *Handshake, auth []byte) {
+	s := newSocket(n, c, wire, h)
+	var missed []*Packet
+	skipMW := false
+	if rec := n.srv.opts.ConnectionStateRecovery; rec != nil {
+		var a struct {
+			PID    *string `json:"pid"`
+			Offset *string `json:"offset"`
+		}
+		if err := h.BindAuth(&a); err == nil && a.PID != nil && a.Offset != nil {
+			sess, err := n.adapter.RestoreSession(s.ctx, *a.PID, *a.Offset)
+			if err != nil {
+				n.srv.log.Debug("socketio: session recovery failed", "err", err)
+			}
+			if sess != nil {
+				s.id, s.pid, s.data, s.recovered = sess.SID, sess.PID, sess.Data, true
+				n.adapter.AddAll(s.id, sess.Rooms)
+				missed = sess.MissedPackets
+				skipMW = rec.SkipMiddlewares
+			}
+		}
+	}
+	if !skipMW {
+		if err := n.runMiddleware(s); err != nil {
+			n.adapter.DelAll(s.id)
+			s.cancel()
+			msg, data := err.Error(), any(nil)
+			var ce *ConnectError
+			if errors.As(err, &ce) {
+				msg, data = ce.Message, ce.Data
+			}
+			c.sendConnectError(wire, msg, data)
+			return
+		}
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		n.adapter.DelAll(s.id)
+		s.cancel()
+		return
+	}
+	c.sockets[wire] = s
+	c.mu.Unlock()
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	n.mu.Unlock()
+	n.adapter.AddAll(s.id, []string{s.id})
+	s.state.Store(stateConnected)
+	c.timer.Stop()
+
+	var payload []byte
+	if c.conn.Protocol() != 3 {
+		payload = connectPayload(s.id, s.pid)
+	}
+	c.send([]engineio.Message{encodeControl(sio.Connect, wire, payload)}, false)
+	for _, p := range missed {
+		if msgs, err := p.encoded(n.name); err == nil {
+			c.send(msgs, false)
+		}
+	}
+	var handlers []func(*Socket)
+	if n.parent != nil {
+		_, handlers = n.parent.snapshot()
+	}
+	n.mu.RLock()
+	handlers = append(handlers[:len(handlers):len(handlers)], n.onConn...)
+	n.mu.RUnlock()
+	for _, h := range handlers {
+		if !s.Connected() {
+			return
+		}
+		h(s)
+	}
+}
+
+func (n *Namespace) runMiddleware(s *Socket) error {
+	var mws []Middleware
+	if n.parent != nil {
+		mws, _ = n.parent.snapshot()
+	}
+	n.mu.RLock()
+	mws = append(mws[:len(mws):len(mws)], n.mws...)
+	n.mu.RUnlock()
+	for _, mw := range mws {
+		if err := mw(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remove forgets a disconnected socket.
+func (n *Namespace) remove(s *Socket) {
+	n.mu.Lock()
+	if n.sockets[s.id] == s {
+		delete(n.sockets, s.id)
+	}
+	empty := len(n.sockets) == 0
+	n.mu.Unlock()
+	if empty && n.parent != nil && n.srv.opts.CleanupEmptyChildNamespaces {
+		n.srv.removeNamespace(n)
+	}
+}
+
+// lookup returns the connected sockets among ids (in the same order, skipping unknown ones).
+func (n *Namespace) lookup(ids []string, out []*Socket) []*Socket {
+	n.mu.RLock()
+	for _, id := range ids {
+		if s := n.sockets[id]; s != nil {
+			out = append(out, s)
+		}
+	}
+	n.mu.RUnlock()
+	return out
+}
+
+// all returns every connected socket.
+func (n *Namespace) all(out []*Socket) []*Socket {
+	n.mu.RLock()
+	for _, s := range n.sockets {
+		out = append(out, s)
+	}
+	n.mu.RUnlock()
+	return out
+}

@@ -19,11 +19,12 @@ type row struct {
 	N       map[string]int     // runs that went into the median
 }
 
-// ratio returns Parley's median over Node's, or NaN when either is missing or zero.
+// ratio returns Parley's median over Node's, or NaN when either is missing or zero (a zero
+// is below the measurement's resolution, e.g. CPU time under one 10 ms tick).
 func (r *row) ratio() float64 {
 	p, okP := r.Median["parley"]
 	n, okN := r.Median["node"]
-	if !okP || !okN || n == 0 {
+	if !okP || !okN || n == 0 || p == 0 {
 		return math.NaN()
 	}
 	return p / n

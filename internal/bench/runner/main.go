@@ -28,8 +28,26 @@ import (
 )
 
 // loadgenBusy is the load tool's own CPU use (percent of one core) above which a pinned run's
-// throughput may say more about the tool than about the server.
-const loadgenBusy = 90
+// throughput may say more about the tool than about the server; serverIdle is the server's
+// CPU use below which a max-rate run did not saturate it.
+const (
+	loadgenBusy = 90
+	serverIdle  = 85
+)
+
+// saturationNote warns when a pinned max-rate run's throughput may not be the server's limit.
+func saturationNote(r run) string {
+	if !r.Pinned || r.res == nil {
+		return ""
+	}
+	switch {
+	case r.res.LoadgenCPU >= loadgenBusy:
+		return fmt.Sprintf(" — WARNING: the load tool used %.0f%% of its core and may have been the bottleneck", r.res.LoadgenCPU)
+	case r.res.Mode == "max" && r.res.Measured && r.res.ServerCPU < serverIdle:
+		return fmt.Sprintf(" — note: the server used only %.0f%% of its core (tool %.0f%%): throughput is bounded by the closed loop (the tool, the kernel), not the server; compare CPU per operation", r.res.ServerCPU, r.res.LoadgenCPU)
+	}
+	return ""
+}
 
 // run is one load tool invocation against one fresh server.
 type run struct {
@@ -131,9 +149,7 @@ func main() {
 					line += " FAILED " + r.Failures
 				default:
 					line += fmt.Sprintf(" ok: %s", brief(v, r.res))
-					if r.Pinned && r.res.LoadgenCPU >= loadgenBusy {
-						line += fmt.Sprintf(" — WARNING: the load tool used %.0f%% of its core and may have been the bottleneck", r.res.LoadgenCPU)
-					}
+					line += saturationNote(r)
 				}
 				fmt.Fprintln(os.Stderr, line)
 			}

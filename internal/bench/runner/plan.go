@@ -25,6 +25,7 @@ type result struct {
 	Errors       int64   `json:"errors"`
 	FirstError   string  `json:"first_error"`
 	LoadgenCPU   float64 `json:"loadgen_cpu_percent"`
+	ServerCPU    float64 `json:"cpu_percent"`
 }
 
 // failures returns a description of the run's correctness failures, or "".

@@ -1,0 +1,175 @@
+package socketio
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// rawClient speaks Engine.IO/Socket.IO frames over a WebSocket, as the protocol suites do.
+type rawClient struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func dialRaw(t *testing.T, url string) *rawClient {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(url, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &rawClient{t: t, ws: ws}
+	if open := c.read(); !strings.HasPrefix(open, `0{"sid":`) {
+		t.Fatalf("open packet %q", open)
+	}
+	return c
+}
+
+func (c *rawClient) send(s string) {
+	c.t.Helper()
+	if err := c.ws.WriteMessage(websocket.TextMessage, []byte(s)); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// read returns the next packet that is not a ping (pings are answered).
+func (c *rawClient) read() string {
+	c.t.Helper()
+	for {
+		_ = c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, b, err := c.ws.ReadMessage()
+		if err != nil {
+			c.t.Fatalf("read: %v", err)
+		}
+		if string(b) == "2" {
+			c.send("3")
+			continue
+		}
+		return string(b)
+	}
+}
+
+func TestServerEndToEnd(t *testing.T) {
+	srv := NewServer(&Options{ConnectTimeout: time.Second})
+	reasons := make(chan Reason, 4)
+	srv.OnConnection(func(s *Socket) {
+		s.Join("room1")
+		s.On("hello", Handle(func(e *Event, name string) { _ = e.Ack("hi " + name) }))
+		s.OnDisconnect(func(r Reason) { reasons <- r })
+	})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+
+	c := dialRaw(t, hs.URL)
+	defer c.ws.Close()
+	c.send("40")
+	if p := c.read(); !strings.HasPrefix(p, `40{"sid":"`) {
+		t.Fatalf("connect answer %q", p)
+	}
+	c.send(`421["hello","bob"]`)
+	if p := c.read(); p != `431["hi bob"]` {
+		t.Fatalf("ack %q", p)
+	}
+
+	// a broadcast to the room, and one with acknowledgements
+	if err := srv.To("room1").Emit("news", map[string]int{"n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	if p := c.read(); p != `42["news",{"n":1}]` {
+		t.Fatalf("broadcast %q", p)
+	}
+	done := make(chan []Args, 1)
+	go func() {
+		replies, err := srv.To("room1").Timeout(3*time.Second).EmitWithAck(context.Background(), "q")
+		if err != nil {
+			t.Errorf("EmitWithAck: %v", err)
+		}
+		done <- replies
+	}()
+	p := c.read()
+	if !strings.HasPrefix(p, `42`) || !strings.HasSuffix(p, `["q"]`) {
+		t.Fatalf("emit with ack %q", p)
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(p, "42"), `["q"]`)
+	c.send("43" + id + `["yes"]`)
+	replies := <-done
+	var answer string
+	if len(replies) != 1 || replies[0].Bind(&answer) != nil || answer != "yes" {
+		t.Fatalf("replies %v", replies)
+	}
+
+	// an unknown namespace is refused
+	c.send("40/nope,")
+	if p := c.read(); p != `44/nope,{"message":"Invalid namespace"}` {
+		t.Fatalf("unknown namespace %q", p)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-reasons; r != ReasonServerShuttingDown {
+		t.Fatalf("reason %q", r)
+	}
+	if err := srv.Close(ctx); err != ErrServerClosed {
+		t.Fatalf("second Close: %v", err)
+	}
+}
+
+func TestHandlerPanicClosesOnlyThatConnection(t *testing.T) {
+	srv := NewServer(nil)
+	defer srv.Close(context.Background())
+	srv.OnConnection(func(s *Socket) {
+		s.On("boom", func(e *Event) { panic("boom") })
+		s.On("ping", func(e *Event) { _ = e.Ack("pong") })
+	})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+
+	a, b := dialRaw(t, hs.URL), dialRaw(t, hs.URL)
+	defer a.ws.Close()
+	defer b.ws.Close()
+	for _, c := range []*rawClient{a, b} {
+		c.send("40")
+		c.read()
+	}
+	a.send(`42["boom"]`)
+	_ = a.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		_, msg, err := a.ws.ReadMessage()
+		if err != nil {
+			break // closed, as it should be
+		}
+		if string(msg) == "1" {
+			break
+		}
+	}
+	b.send(`421["ping"]`)
+	if p := b.read(); p != `431["pong"]` {
+		t.Fatalf("bystander got %q", p)
+	}
+}
+
+func TestConnectTimeout(t *testing.T) {
+	srv := NewServer(&Options{ConnectTimeout: 200 * time.Millisecond})
+	defer srv.Close(context.Background())
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	c := dialRaw(t, hs.URL)
+	defer c.ws.Close()
+	_ = c.ws.SetReadDeadline(time.Now().Add(3 * time.Second))
+	for {
+		_, msg, err := c.ws.ReadMessage()
+		if err != nil || string(msg) == "1" {
+			return
+		}
+	}
+}

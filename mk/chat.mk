@@ -17,9 +17,10 @@ chat-build:
 	@mkdir -p $(BIN)
 	$(GO) build -race -o $(BIN)/chat ./examples/chat
 
-## e2e-chat: contract rows, exercises (history, restart, SSE) and auth, with socket.io-client
-e2e-chat: npm-e2e chat-build
-	cd internal/e2e && $(CHAT_NODE_TEST) chat/base.test.mjs chat/exercises.test.mjs chat/auth.test.mjs
+## e2e-chat: contract rows, exercises (history, restart, SSE) and auth, with socket.io-client,
+## and every row across two chats on one private redis-server (cluster.test.mjs)
+e2e-chat: npm-e2e chat-build redis-server
+	cd internal/e2e && $(CHAT_NODE_TEST) chat/base.test.mjs chat/exercises.test.mjs chat/auth.test.mjs chat/cluster.test.mjs
 
 ## chat-chromium: Debian's chromium, installed when missing if we are root (never downloaded
 ## by playwright)

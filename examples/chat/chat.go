@@ -74,7 +74,6 @@ type Chat struct {
 	io      *socketio.Server
 	history History
 	feed    *sse.Feed
-	leaves  *sse.Broadcaster // "left the chat": to every socket and to the SSE feed
 	authOn  bool
 	log     *slog.Logger
 
@@ -84,6 +83,11 @@ type Chat struct {
 	// packets); with a cluster adapter, FetchSockets asks the other servers under it, which
 	// is what keeps one server's lists in order.
 	presence sync.Mutex
+	closing  bool // set by Close, under presence: leaves are no longer announced one by one
+
+	// Isolated, when set, reports that the other servers cannot be reached (Redis is down):
+	// who is online is then asked of this server alone, without waiting on Redis.
+	Isolated func() bool
 
 	idMu      sync.Mutex
 	lastID    int64
@@ -104,10 +108,34 @@ type member struct {
 	Verified string `json:"verified,omitempty"`
 }
 
+// noticeEvent is the server-side event that carries a join or leave notice to the other
+// servers of a cluster, for their SSE feeds (their sockets get it through the adapter).
+const noticeEvent = "chat:notice"
+
 func newChat(io *socketio.Server, history History, feed *sse.Feed, authOn bool, log *slog.Logger) *Chat {
-	return &Chat{
-		io: io, history: history, feed: feed, authOn: authOn, log: log,
-		leaves: sse.NewBroadcaster(feed, io),
+	c := &Chat{io: io, history: history, feed: feed, authOn: authOn, log: log}
+	io.OnServerSideEmit(noticeEvent, func(e *socketio.Event) {
+		var m systemMessage
+		if err := e.Args.Decode(0, &m); err != nil {
+			log.Debug("notice from another server", "err", err)
+			return
+		}
+		if _, err := feed.Publish("system:message", m); err != nil {
+			log.Debug("publish notice", "err", err)
+		}
+	})
+	return c
+}
+
+// notify sends a join or leave notice to the sockets of to, to this server's SSE feed (from
+// one call), and to the other servers' feeds (a server-side emit: nothing on one server).
+// Each feed numbers its events itself: SSE ids are per server.
+func (c *Chat) notify(to sse.Emitter, m systemMessage) {
+	if _, err := sse.NewBroadcaster(c.feed, to).Publish("system:message", m); err != nil {
+		c.log.Debug("publish notice", "err", err)
+	}
+	if err := c.io.ServerSideEmit(noticeEvent, m); err != nil {
+		c.log.Debug("notice to other servers", "err", err)
 	}
 }
 
@@ -150,11 +178,21 @@ func (c *Chat) nextOrder() int64 {
 func (c *Chat) username(s *socketio.Socket) string { return memberOf(s).Username }
 
 // members returns the sockets that joined the chat, in the online list's order, leaving
-// out the socket with id except.
-func (c *Chat) members(except string) ([]member, []*socketio.RemoteSocket) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	all, err := c.io.FetchSockets(ctx)
+// out the sockets with the ids in except.
+func (c *Chat) members(except ...string) ([]member, []*socketio.RemoteSocket) {
+	return c.membersCtx(context.Background(), except...)
+}
+
+// membersCtx is members with a context for the question to the other servers (the
+// adapter's own timeout applies too: 5 s by default).
+func (c *Chat) membersCtx(ctx context.Context, except ...string) ([]member, []*socketio.RemoteSocket) {
+	var all []*socketio.RemoteSocket
+	var err error
+	if c.Isolated != nil && c.Isolated() {
+		all, err = c.io.Local().FetchSockets(ctx)
+	} else {
+		all, err = c.io.FetchSockets(ctx)
+	}
 	if err != nil {
 		c.log.Warn("fetching sockets", "err", err) // a partial answer is still the best we have
 	}
@@ -164,7 +202,7 @@ func (c *Chat) members(except string) ([]member, []*socketio.RemoteSocket) {
 	}
 	var es []entry
 	for _, rs := range all {
-		if rs.ID == except {
+		if slices.Contains(except, rs.ID) {
 			continue
 		}
 		m, ok := rs.Data.(member)
@@ -230,11 +268,8 @@ func (c *Chat) join(s *socketio.Socket, name string) {
 	c.broadcastOnline("")
 	c.presence.Unlock()
 
-	// "joined the chat" goes to the other sockets and to the SSE feed, from one call.
-	joined := systemMessage{Text: name + " joined the chat", Timestamp: nowMillis()}
-	if _, err := sse.NewBroadcaster(c.feed, s.Broadcast()).Publish("system:message", joined); err != nil {
-		c.log.Debug("publish join", "err", err)
-	}
+	// "joined the chat" goes to the other sockets (of every server) and to the SSE feeds.
+	c.notify(s.Broadcast(), systemMessage{Text: name + " joined the chat", Timestamp: nowMillis()})
 
 	msgs, err := c.history.Recent(context.Background(), "", historySize)
 	if err != nil {
@@ -270,7 +305,7 @@ func (c *Chat) joinRoom(s *socketio.Socket, room string) {
 // private delivers a private message to the first socket, in the online list's order,
 // whose user joined with the name to (the reference takes the first in connection order).
 func (c *Chat) private(s *socketio.Socket, to, text string) deliveryReport {
-	ms, rss := c.members("")
+	ms, rss := c.members()
 	for i, m := range ms {
 		if m.Username != to {
 			continue
@@ -286,14 +321,54 @@ func (c *Chat) private(s *socketio.Socket, to, text string) deliveryReport {
 
 func (c *Chat) leave(s *socketio.Socket) {
 	c.presence.Lock()
+	if c.closing {
+		c.presence.Unlock()
+		return // Close has announced it
+	}
 	c.broadcastOnline(s.ID())
 	c.presence.Unlock()
 
 	if m := memberOf(s); m.Order != 0 {
-		left := systemMessage{Text: m.Username + " left the chat", Timestamp: nowMillis()}
-		if _, err := c.leaves.Publish("system:message", left); err != nil {
-			c.log.Debug("publish leave", "err", err)
+		c.notify(c.io, systemMessage{Text: m.Username + " left the chat", Timestamp: nowMillis()})
+	}
+}
+
+// Close announces, before the server closes its sockets, that every user of this server
+// leaves: one online list without them and a "left the chat" notice for each, to the other
+// servers' sockets and feeds. Then the sockets' own disconnects announce nothing. This keeps
+// the disconnect handlers of a closing server from asking the other servers who is online
+// while they may be closing too, each waiting for the other's answer until the request
+// times out.
+//
+// A server that closes at the same moment may be counted and not answer: the wait for it is
+// cut to a second, the list is then the best known.
+func (c *Chat) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	c.presence.Lock()
+	defer c.presence.Unlock()
+	c.closing = true
+	local, _ := c.io.Local().FetchSockets(ctx)
+	ids := make([]string, 0, len(local))
+	var leaving []member
+	for _, rs := range local {
+		ids = append(ids, rs.ID)
+		if m, ok := rs.Data.(member); ok && m.Order != 0 {
+			leaving = append(leaving, m)
 		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	ms, _ := c.membersCtx(ctx, ids...)
+	users := make([]onlineUser, len(ms))
+	for i, m := range ms {
+		users[i] = onlineUser{Username: m.Username, JoinedAt: m.JoinedAt}
+	}
+	c.emit(c.io.Except(ids...), "user:online", onlineList{Users: users, Count: len(users)})
+	slices.SortFunc(leaving, func(a, b member) int { return cmp.Compare(a.Order, b.Order) })
+	for _, m := range leaving {
+		c.notify(c.io.Except(ids...), systemMessage{Text: m.Username + " left the chat", Timestamp: nowMillis()})
 	}
 }
 

@@ -14,6 +14,12 @@
 //	-auth-secret s       turn handshake authentication on [CHAT_AUTH_SECRET]
 //	-token-ttl d         how long a login token is valid [CHAT_TOKEN_TTL] (default 24h)
 //	-client-dir dir      serve socket.io.min.js from dir instead of the CDN [CHAT_CLIENT_DIR]
+//	-redis url           run on the Redis adapter, history in Redis [REDIS_URL]
+//	-redis-key k         prefix of the Redis channels and keys [CHAT_REDIS_KEY] (default chat)
+//
+// With -redis, several chat servers on the same Redis (and key) act as one chat: the online
+// list, broadcasts, rooms, typing, private messages, history and the SSE notices span every
+// server. When Redis cannot be reached, each server still serves its own sockets.
 package main
 
 import (
@@ -30,10 +36,14 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/parley-go/parley/socketio"
+	"github.com/parley-go/parley/socketio/redisadapter"
 	"github.com/parley-go/parley/socketio/sse"
 )
 
@@ -73,24 +83,49 @@ func run() error {
 	secret := flag.String("auth-secret", os.Getenv("CHAT_AUTH_SECRET"), "secret that signs login tokens; turns handshake authentication on")
 	ttl := flag.Duration("token-ttl", ttlDefault, "how long a login token is valid")
 	clientDir := flag.String("client-dir", os.Getenv("CHAT_CLIENT_DIR"), "serve socket.io.min.js from this directory instead of the CDN (offline use, tests)")
+	redisURL := flag.String("redis", os.Getenv("REDIS_URL"), "Redis URL (redis://host:port/db): run on the Redis adapter with the history in Redis, so that several chat servers act as one")
+	redisKey := flag.String("redis-key", envOr("CHAT_REDIS_KEY", "chat"), "prefix of the Redis channels and keys (servers with the same one form one chat)")
 	flag.Parse()
 	port := envOr("PORT", "3000")
 	host := os.Getenv("HOST")
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
-	history, err := openSQLiteHistory(*dbPath)
-	if err != nil {
-		return err
-	}
-	defer history.Close()
-
 	// The reference's settings: CORS open to any origin, ping every 25 s, 60 s to answer.
-	io := socketio.NewServer(&socketio.Options{
+	opts := &socketio.Options{
 		PingInterval: 25 * time.Second,
 		PingTimeout:  60 * time.Second,
 		CORS:         &socketio.CORSOptions{Origins: []string{"*"}, Methods: []string{"GET", "POST"}},
 		Logger:       log,
-	})
+	}
+	var history History
+	historyAt := *dbPath
+	var redisDown func() bool
+	if *redisURL != "" {
+		ropts, err := redis.ParseURL(*redisURL)
+		if err != nil {
+			return fmt.Errorf("-redis: %w", err)
+		}
+		// go-redis would print each failed dial; the chat logs the outage itself, once.
+		redis.SetLogger(redisDebugLog{log})
+		client := redis.NewClient(ropts)
+		defer client.Close()
+		redisDown = watchRedis(client, ropts.Addr, log)
+		// One adapter per server: every namespace shares its subscriber and publisher.
+		opts.Adapter = redisadapter.New(client, redisadapter.Options{Key: *redisKey, Logger: log})
+		rh := newRedisHistory(client, *redisKey, historySize)
+		rh.down = redisDown
+		history = rh
+		historyAt = "redis " + ropts.Addr + " (key " + *redisKey + ")"
+	} else {
+		h, err := openSQLiteHistory(*dbPath)
+		if err != nil {
+			return err
+		}
+		history = h
+	}
+	defer history.Close()
+
+	io := socketio.NewServer(opts)
 	// The reference's heartbeat, plus the chat's join and leave notices as named events.
 	feed := sse.NewFeed(sse.Options{
 		Heartbeat:     5 * time.Second,
@@ -104,6 +139,7 @@ func run() error {
 		io.Use(auth.middleware)
 	}
 	chat := newChat(io, history, feed, auth != nil, log)
+	chat.Isolated = redisDown
 	io.OnConnection(chat.Connect)
 
 	mux := http.NewServeMux()
@@ -136,7 +172,7 @@ func run() error {
 		mode = "on"
 	}
 	fmt.Printf("Chat running on http://%s (history in %s, auth %s)\n",
-		net.JoinHostPort(shown, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)), *dbPath, mode)
+		net.JoinHostPort(shown, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)), historyAt, mode)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -151,11 +187,58 @@ func run() error {
 	defer cancel()
 	// Close the long-lived connections first, so that the HTTP server's shutdown does not
 	// wait on them: sockets are told the server is going away, SSE streams end.
+	chat.Close()
 	errs := []error{io.Close(shutdownCtx), feed.Close(shutdownCtx)}
 	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// watchRedis checks Redis at start and then every few seconds, and logs when it becomes
+// unreachable and when it is back. Meanwhile the chat serves its own sockets: the adapter
+// delivers locally, drops what was meant for the other servers, and resubscribes by itself;
+// history reads and writes fail (and are logged) until Redis answers again. It returns
+// whether Redis was unreachable at the last check.
+func watchRedis(client *redis.Client, addr string, log *slog.Logger) func() bool {
+	ping := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		return client.Ping(ctx).Err()
+	}
+	err := ping()
+	if err != nil {
+		log.Error("redis unreachable: serving this server's sockets only (no other servers, no history) until it answers",
+			"addr", addr, "err", err)
+	} else {
+		log.Info("redis connected", "addr", addr)
+	}
+	var down atomic.Bool
+	down.Store(err != nil)
+	go func() {
+		for {
+			time.Sleep(2 * time.Second)
+			err := ping()
+			switch {
+			case errors.Is(err, redis.ErrClosed):
+				return
+			case err != nil && !down.Load():
+				down.Store(true)
+				log.Error("redis unreachable: serving this server's sockets only until it answers", "addr", addr, "err", err)
+			case err == nil && down.Load():
+				down.Store(false)
+				log.Info("redis reachable again: the chat spans every server", "addr", addr)
+			}
+		}
+	}()
+	return down.Load
+}
+
+// redisDebugLog passes go-redis's own messages to the chat's logger at debug level.
+type redisDebugLog struct{ log *slog.Logger }
+
+func (l redisDebugLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
 }
 
 // heartbeat is the data of the SSE heartbeat, byte for byte what the reference writes:

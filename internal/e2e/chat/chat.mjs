@@ -313,3 +313,64 @@ function parseBlock(block) {
   if (data.length) ev.data = data.join("\n");
   return ev;
 }
+
+/** portFree reports whether the loopback port can be listened on now. */
+function portFree(port) {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * startRedis starts a private redis-server (no persistence) on a free loopback port of
+ * 47000-47999 (redis-server cannot be asked to pick one; this range is the tests') and
+ * resolves with its ServerProcess, whose url is redis://127.0.0.1:<port>, once it answers
+ * PING. Stop it with srv.stop().
+ */
+export async function startRedis() {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = 47000 + Math.floor(Math.random() * 1000);
+    if (!(await portFree(port))) continue;
+    const proc = spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const srv = new ServerProcess("redis-server", proc);
+    srv.port = port;
+    srv.addr = `127.0.0.1:${port}`;
+    srv.url = `redis://127.0.0.1:${port}`;
+    const deadline = Date.now() + scaled(10000);
+    while (!srv.exit) {
+      if (await redisPing(port)) return srv;
+      if (Date.now() > deadline) {
+        srv.killNow();
+        throw new Error(`redis-server on ${srv.addr} did not answer PING`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // It exited: most likely someone took the port in between; try another.
+  }
+  throw new Error("could not start redis-server on a free port of 47000-47999");
+}
+
+/** redisPing reports whether a Redis server on the loopback port answers PING. */
+export function redisPing(port) {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, "127.0.0.1");
+    let got = "";
+    const done = (ok) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(1000, () => done(false));
+    sock.once("error", () => done(false));
+    sock.once("connect", () => sock.write("PING\r\n"));
+    sock.on("data", (d) => {
+      got += d;
+      if (got.includes("\r\n")) done(got.startsWith("+PONG"));
+    });
+  });
+}

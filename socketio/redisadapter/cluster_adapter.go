@@ -229,8 +229,13 @@ func (a *clusterAdapter) onMessage(m *clusterMessage, offset string) {
 			return
 		}
 		if requestID == "" {
-			p.Offset = offset
-			if err := a.MemoryAdapter.Broadcast(p, opts()); err != nil {
+			o := opts()
+			// As socket.io-adapter's addOffsetIfNecessary: a volatile packet carries no
+			// offset (its sender delivered it locally without one, and Node's servers too).
+			if !o.Flags.Volatile {
+				p.Offset = offset
+			}
+			if err := a.MemoryAdapter.Broadcast(p, o); err != nil {
 				a.log.Warn("redisadapter: delivering a broadcast", "err", err)
 			}
 			return

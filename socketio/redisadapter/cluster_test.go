@@ -157,6 +157,11 @@ func clusterSuite(t *testing.T, adapter string) {
 		deliveredTo(t, "to-id", nil, []*tclient{b2}, all)
 		_ = A.srv.Volatile().Emit("volatile")
 		deliveredTo(t, "volatile", nil, root, all)
+		for _, c := range root { // no recovery offset on a volatile packet, on any server (as Node)
+			if got := c.received("volatile"); len(got[0].Args) != 0 {
+				t.Fatalf("%s got volatile with %v", c.name, got[0].Args)
+			}
+		}
 		_ = B.srv.Compress(false).Emit("nocompress")
 		deliveredTo(t, "nocompress", nil, root, all)
 		_ = A.srv.Local().Emit("local")

@@ -1,18 +1,27 @@
-// The Node.js twin of Parley's cluster test server: Socket.IO 4.8 on the classic Redis
-// adapter (@socket.io/redis-adapter), behaving exactly as /work/shared/docs/cluster-test-server.md
+// The Node.js twin of Parley's cluster test server: Socket.IO 4.8 on a Redis adapter,
+// behaving exactly as /work/shared/docs/cluster-test-server.md
 // (the project's cluster-test-server.md) says. Cross-language tests run it beside Parley's
 // internal/conformance/cluster and drive both the same way.
 //
-// Environment: PORT, NAME (A or B), REDIS_URL, REDIS_KEY (default socket.io).
+// Environment: PORT, NAME (A or B), REDIS_URL, REDIS_KEY (default socket.io), and
+// REDIS_ADAPTER, as for Parley's server:
+//   classic (default)  createAdapter of @socket.io/redis-adapter (key = REDIS_KEY)
+//   sharded            createShardedAdapter of @socket.io/redis-adapter (Redis 7 sharded
+//                      Pub/Sub, channelPrefix = REDIS_KEY, subscriptionMode "dynamic")
+//   streams            createAdapter of @socket.io/redis-streams-adapter (streamName and
+//                      channelPrefix = REDIS_KEY), with connection state recovery on
+//                      (maxDisconnectionDuration 60 s, middlewares skipped: Node's default)
 import { createServer } from "node:http";
 import { Server } from "socket.io";
-import { createAdapter } from "@socket.io/redis-adapter";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 import { createClient } from "redis";
 
 const PORT = Number(process.env.PORT);
 const NAME = process.env.NAME ?? "A";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const REDIS_KEY = process.env.REDIS_KEY || "socket.io";
+const REDIS_ADAPTER = process.env.REDIS_ADAPTER || "classic";
 
 if (!PORT) {
   console.error("node-server: PORT is required");
@@ -24,11 +33,25 @@ const sub = pub.duplicate();
 for (const c of [pub, sub]) c.on("error", (err) => console.error(`node-server ${NAME}: redis:`, err.message));
 await Promise.all([pub.connect(), sub.connect()]);
 
+const opts = { maxHttpBufferSize: 1e8 };
+switch (REDIS_ADAPTER) {
+  case "classic":
+    opts.adapter = createAdapter(pub, sub, { key: REDIS_KEY });
+    break;
+  case "sharded":
+    opts.adapter = createShardedAdapter(pub, sub, { channelPrefix: REDIS_KEY, subscriptionMode: "dynamic" });
+    break;
+  case "streams":
+    // The streams adapter duplicates this client for its readers and subscriber.
+    opts.adapter = createStreamsAdapter(pub, { streamName: REDIS_KEY, channelPrefix: REDIS_KEY });
+    opts.connectionStateRecovery = { maxDisconnectionDuration: 60_000, skipMiddlewares: true };
+    break;
+  default:
+    console.error(`node-server: unknown REDIS_ADAPTER ${JSON.stringify(REDIS_ADAPTER)}`);
+    process.exit(2);
+}
 const httpServer = createServer();
-const io = new Server(httpServer, {
-  adapter: createAdapter(pub, sub, { key: REDIS_KEY }),
-  maxHttpBufferSize: 1e8,
-});
+const io = new Server(httpServer, opts);
 
 // The server-side event log of §2, shared by both namespaces.
 let sseLog = [];
@@ -83,7 +106,7 @@ function describe(socket) {
 const errText = (err) => (err ? String(err.message ?? err) || "error" : null);
 
 const commands = {
-  info: async () => ({ name: NAME, impl: "node" }),
+  info: async () => ({ name: NAME, impl: "node", adapter: REDIS_ADAPTER }),
   emit: async (cmd) => {
     select(cmd).emit(cmd.event, ...(cmd.args ?? []));
     return {};
@@ -128,7 +151,13 @@ const commands = {
     return {};
   },
   serverCount: async (cmd) => ({ count: await io.of(cmd.nsp ?? "/").adapter.serverCount() }),
-  allRooms: async (cmd) => ({ rooms: [...(await io.of(cmd.nsp ?? "/").adapter.allRooms())].sort() }),
+  allRooms: async (cmd) => {
+    // Only the classic adapter has an allRooms request; ClusterAdapter (sharded, streams)
+    // has none, and Parley's server answers "unsupported" there too.
+    const adapter = io.of(cmd.nsp ?? "/").adapter;
+    if (typeof adapter.allRooms !== "function") throw new Error("unsupported");
+    return { rooms: [...(await adapter.allRooms())].sort() };
+  },
 };
 
 io.of("/control").on("connection", (socket) => {

@@ -43,7 +43,8 @@ var SSEEvents = []string{"sse:note", "sse:ping", "emitter:note"}
 // Server is a cluster test server: an http.Handler serving Socket.IO.
 type Server struct {
 	*socketio.Server
-	name string
+	name    string
+	adapter string
 
 	mu  sync.Mutex
 	log []any
@@ -62,11 +63,17 @@ func New(cfg Config) (*Server, error) {
 		opts.Adapter = redisadapter.NewStreams(cfg.Client, redisadapter.StreamsOptions{
 			StreamName: cfg.Key, ChannelPrefix: cfg.Key, RequestsTimeout: cfg.RequestsTimeout, Logger: cfg.Logger,
 		})
-		opts.ConnectionStateRecovery = &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute}
+		// As the Node twin: Node's defaults but one minute; a recovered socket skips the
+		// middleware, so its data and rooms come from the session in Redis alone.
+		opts.ConnectionStateRecovery = &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute, SkipMiddlewares: true}
 	default:
 		return nil, fmt.Errorf("unknown adapter %q", cfg.Adapter)
 	}
-	s := &Server{Server: socketio.NewServer(opts), name: cfg.Name}
+	adapter := cfg.Adapter
+	if adapter == "" {
+		adapter = "classic"
+	}
+	s := &Server{Server: socketio.NewServer(opts), name: cfg.Name, adapter: adapter}
 	for _, name := range []string{"/", "/second"} {
 		s.setup(name)
 	}
@@ -227,7 +234,7 @@ func (s *Server) commands() map[string]func(ctx context.Context, c *command) (re
 	}
 	return map[string]func(ctx context.Context, c *command) (result, error){
 		"info": func(context.Context, *command) (result, error) {
-			return result{"name": s.name, "impl": "parley"}, nil
+			return result{"name": s.name, "impl": "parley", "adapter": s.adapter}, nil
 		},
 		"emit": func(_ context.Context, c *command) (result, error) {
 			return nil, s.selectOp(c).Emit(c.Event, args(c)...)

@@ -1,24 +1,34 @@
-// Cross-server tests of the classic Redis adapter protocol: two cluster test servers
+// Cross-server tests of the Redis adapter protocols: two cluster test servers
 // (cluster-test-server.md) on one private redis-server, driven through /control, plus Node's
-// @socket.io/redis-emitter and an external emitter program.
+// @socket.io/redis-emitter and an external emitter program (classic adapter only), and
+// connection state recovery from one server to the other (streams adapter only).
 //
 //   SERVER_A_CMD, SERVER_B_CMD  shell commands of the servers (default: the Node twin)
+//   REDIS_ADAPTER               classic (default), sharded or streams; the servers read it too
 //   EMITTER_CMD                 the external emitter (default: Parley's Go emitter)
 //
 // Run: node --test internal/e2e/cluster/ (from the repository, after `npm ci` here).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Emitter } from "@socket.io/redis-emitter";
+import { io } from "socket.io-client";
 
 import {
-  Control, closeAllClients, connect, manager, normalize, runEmitter, sleep, startRedis,
-  startServer, until, emitterCommand,
+  Client, Control, OFFSET, TcpProxy, closeAllClients, connect, manager, normalize, runEmitter, sleep,
+  startRedis, startServer, until, emitterCommand,
 } from "./harness.mjs";
 
 const NODE_TWIN = "exec node internal/e2e/cluster/node-server.mjs";
 const CMD_A = process.env.SERVER_A_CMD || NODE_TWIN;
 const CMD_B = process.env.SERVER_B_CMD || NODE_TWIN;
 const KEY = "parley-e2e"; // not the default, so that every party must honour the key
+const ADAPTER = process.env.REDIS_ADAPTER || "classic";
+if (!["classic", "sharded", "streams"].includes(ADAPTER)) throw new Error(`unknown REDIS_ADAPTER ${ADAPTER}`);
+const STREAMS = ADAPTER === "streams";
+// Why a test does not apply to an adapter (node:test's skip takes the reason).
+const NO_ALLROOMS = ADAPTER !== "classic" && `${ADAPTER}: the ClusterAdapter protocol has no allRooms request`;
+const NO_EMITTER = ADAPTER !== "classic" &&
+  `${ADAPTER}: the emitters publish the classic adapter's messages on classic Pub/Sub only`;
 
 let redis, A, B, ctlA, ctlB;
 const c = {}; // clients by name
@@ -30,12 +40,25 @@ const BIN = Buffer.from([0, 1, 2, 253, 254, 255]);
 const ARGS = ["text", 0, -1, 42, -200, 70000, 2 ** 40, 1.5, true, false, null, "ünïcødé ✓ 🎉", [], {},
   { nested: { list: [1, "two", { three: 3 }], empty: "" } }, BIN, { inner: Buffer.from("héllo"), n: 1 }, [BIN]];
 
-/** delivered waits until exactly the clients named in `to` (of all in `among`) got event. */
-async function delivered(event, to, among, args) {
+/**
+ * delivered waits until exactly the clients named in `to` (of all in `among`) got event.
+ * With the streams adapter (recovery on) every recipient must also have got the same offset,
+ * the stream entry id, whichever server delivered it; none when `offset` is false (volatile,
+ * local).
+ */
+async function delivered(event, to, among, args, { offset = STREAMS } = {}) {
+  const offsets = new Set();
   for (const name of to) {
     const got = await c[name].waitFor(event);
     if (args !== undefined) assert.deepEqual(got.args, normalize(args), `${name}'s arguments of ${event}`);
     assert.equal(c[name].received(event).length, 1, `${name} got ${event} once`);
+    offsets.add(got.offset);
+  }
+  if (offset) {
+    assert.equal(offsets.size, 1, `one offset for ${event} on every server: ${[...offsets]}`);
+    assert.match([...offsets][0] ?? "", OFFSET, `the offset of ${event}`);
+  } else {
+    assert.deepEqual([...offsets], to.length ? [null] : [], `no offset with ${event}`);
   }
   await sleep(300);
   for (const name of among) {
@@ -51,18 +74,32 @@ async function sseLogs() {
   return { A: (await ctlA.send("sseLog")).events, B: (await ctlB.send("sseLog")).events };
 }
 
-describe("cluster over the classic Redis adapter", { timeout: 240_000 }, () => {
+describe(`cluster over the ${ADAPTER} Redis adapter`, { timeout: 240_000 }, () => {
   before(async () => {
     redis = await startRedis();
     [A, B] = await Promise.all([
       startServer("A", CMD_A, redis.url, KEY),
       startServer("B", CMD_B, redis.url, KEY),
     ]);
+    // Each server subscribes to a channel per namespace: the requests channel (classic), the
+    // namespace's main channel on sharded Pub/Sub (sharded) or on Pub/Sub (streams).
+    const [sub, channel] = {
+      classic: ["NUMSUB", (nsp) => `${KEY}-request#${nsp}#`],
+      sharded: ["SHARDNUMSUB", (nsp) => `${KEY}#${nsp}#`],
+      streams: ["NUMSUB", (nsp) => `${KEY}#${nsp}#`],
+    }[ADAPTER];
     for (const nsp of ["/", "/second"]) {
       await until(async () => {
-        const n = await redis.client.sendCommand(["PUBSUB", "NUMSUB", `${KEY}-request#${nsp}#`]);
+        const n = await redis.client.sendCommand(["PUBSUB", sub, channel(nsp)]);
         return Number(n[1]) === 2;
-      }, 10_000, `both servers to subscribe to the requests of ${nsp}`);
+      }, 10_000, `both servers to subscribe to ${channel(nsp)}`);
+    }
+    if (STREAMS) {
+      // and each reads the stream (one XREAD BLOCK loop per server).
+      await until(async () => {
+        const list = await redis.client.sendCommand(["CLIENT", "LIST"]);
+        return (list.match(/ cmd=xread /g) ?? []).length >= 2;
+      }, 10_000, "both servers to read the stream");
     }
     [ctlA, ctlB] = await Promise.all([Control.open(A), Control.open(B)]);
     c.a1 = await connect(A, "/", "a1", ["r1"]);
@@ -81,8 +118,9 @@ describe("cluster over the classic Redis adapter", { timeout: 240_000 }, () => {
   });
 
   it("info names both servers", async () => {
-    assert.equal((await ctlA.send("info")).name, "A");
-    assert.equal((await ctlB.send("info")).name, "B");
+    const [a, b] = [await ctlA.send("info"), await ctlB.send("info")];
+    assert.deepEqual([a.name, b.name], ["A", "B"]);
+    assert.deepEqual([a.adapter ?? "classic", b.adapter ?? "classic"], [ADAPTER, ADAPTER], "both servers run the adapter under test");
   });
 
   it("serverCount counts both servers in each namespace", async () => {
@@ -121,13 +159,13 @@ describe("cluster over the classic Redis adapter", { timeout: 240_000 }, () => {
   it("volatile, compress(false) and local flags", async () => {
     let e = ev("volatile");
     await ctlA.send("emit", { volatile: true, event: e, args: [] });
-    await delivered(e, ROOT, ALL);
+    await delivered(e, ROOT, ALL, undefined, { offset: false });
     e = ev("nocompress");
     await ctlB.send("emit", { compress: false, event: e, args: ["z"] });
     await delivered(e, ROOT, ALL, ["z"]);
     e = ev("local");
     await ctlA.send("emit", { local: true, event: e, args: [] });
-    await delivered(e, ["a1", "a2"], ALL);
+    await delivered(e, ["a1", "a2"], ALL, undefined, { offset: false });
   });
 
   it("a client's relay reaches rooms on both servers, not the sender", async () => {
@@ -169,7 +207,13 @@ describe("cluster over the classic Redis adapter", { timeout: 240_000 }, () => {
     assert.deepEqual(second.sockets.map((s) => s.data.name).sort(), SECOND);
   });
 
-  it("allRooms is the union over both servers", async () => {
+  it("allRooms answers unsupported on both servers", { skip: ADAPTER === "classic" && "classic: allRooms is a request there" }, async () => {
+    for (const ctl of [ctlA, ctlB]) {
+      await assert.rejects(ctl.send("allRooms", {}), /"error":"unsupported"/);
+    }
+  });
+
+  it("allRooms is the union over both servers", { skip: NO_ALLROOMS }, async () => {
     const res = await ctlA.send("allRooms", {});
     for (const r of ["r1", "r2", "rb", c.a1.id, c.b2.id]) assert.ok(res.rooms.includes(r), `allRooms has ${r}`);
     assert.deepEqual(res.rooms, [...res.rooms].sort());
@@ -255,7 +299,7 @@ describe("cluster over the classic Redis adapter", { timeout: 240_000 }, () => {
     }
   });
 
-  describe("Node's @socket.io/redis-emitter", () => {
+  describe("Node's @socket.io/redis-emitter", { skip: NO_EMITTER }, () => {
     let emitter;
     before(() => {
       emitter = new Emitter(redis.client, { key: KEY });
@@ -289,7 +333,7 @@ describe("cluster over the classic Redis adapter", { timeout: 240_000 }, () => {
     });
   });
 
-  describe(`external emitter (${emitterCommand()})`, () => {
+  describe(`external emitter (${emitterCommand()})`, { skip: NO_EMITTER }, () => {
     const run = (op) => runEmitter({ nsp: "/", rooms: [], except: [], volatile: false, ...op }, redis.url, KEY);
     const B64 = BIN.toString("base64");
 
@@ -329,6 +373,96 @@ describe("cluster over the classic Redis adapter", { timeout: 240_000 }, () => {
         return l.A.length === 1 && l.B.length === 1;
       }, 5000, "the external emitter's server-side event on both servers");
       assert.deepEqual((await sseLogs()).B, [{ nsp: "/second", event: "emitter:note", args: [{ from: "go" }, 7] }]);
+    });
+  });
+
+  describe("connection state recovery from one server to the other", {
+    skip: !STREAMS && `${ADAPTER}: only the streams adapter keeps sessions and missed packets in Redis`,
+  }, () => {
+    // The client reaches A through a TCP proxy; the proxy cuts its connection, refuses the
+    // client's reconnection attempts while the test emits what it misses, then sends it to B.
+    // The client reconnects by itself (socket.io-client's own pid/offset handshake).
+    it("a client cut off from A reconnects to B: recovered, same id, rooms, data, exactly the missed packets", async () => {
+      const proxy = await TcpProxy.start(A);
+      const socket = io(proxy.url + "/", {
+        transports: ["websocket"], forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 100,
+        randomizationFactor: 0, auth: { name: "rec", rooms: ["rec-room"] },
+      });
+      const rc = new Client(socket, "rec");
+      const xlen = () => redis.client.xLen(KEY);
+      // emit runs a command and waits until its broadcast is in the stream, so that the
+      // entries (and the replay) follow the order of the test.
+      const emit = async (ctl, cmd) => {
+        const n = await xlen();
+        await ctl.send("emit", cmd);
+        await until(async () => (await xlen()) > n, 5000, `${cmd.event} in the stream`);
+      };
+      try {
+        await until(() => socket.connected, 9000, "rec to connect to A through the proxy");
+        assert.equal(socket.recovered, false);
+        const id = socket.id;
+        assert.ok(socket._pid, "A's CONNECT answer has a pid: recovery is on");
+        // A room joined after the handshake, from B: the session must carry it.
+        await ctlB.send("socketsJoin", { rooms: [id], join: ["rec-joined"] });
+        await until(async () => {
+          const { sockets } = await ctlA.send("fetchSockets", { rooms: ["rec-joined"], local: true });
+          return sockets.length === 1;
+        }, 5000, "rec to join rec-joined on A");
+        let e = ev("rec-before");
+        await emit(ctlB, { rooms: ["rec-room"], event: e, args: ["before"] });
+        const before = await rc.waitFor(e);
+        assert.match(before.offset ?? "", OFFSET);
+
+        proxy.route(null);
+        proxy.drop();
+        await until(() => rc.disconnects.length === 1, 5000, "rec to lose its connection");
+        assert.deepEqual(rc.disconnects, ["transport close"]);
+        await until(async () => (await redis.client.exists(`sio:session:${socket._pid}`)) === 1, 5000,
+          "A to keep rec's session in Redis");
+
+        const missed = [
+          [ctlA, { rooms: ["rec-room"], event: ev("missed-from-A"), args: [1, BIN, { n: null }] }],
+          [ctlB, { rooms: ["rec-room", "elsewhere"], except: ["nobody"], event: ev("missed-from-B"), args: [{ from: "B" }] }],
+          [ctlA, { rooms: ["rec-joined"], event: ev("missed-joined"), args: [] }],
+          [ctlB, { event: ev("missed-all"), args: ["all", 2 ** 40] }],
+        ];
+        const notForRec = [
+          [ctlA, { rooms: ["not-rec"], event: ev("other-room"), args: [] }],
+          [ctlB, { rooms: ["rec-room"], except: ["rec-joined"], event: ev("excepted"), args: [] }],
+          [ctlA, { nsp: "/second", event: ev("other-nsp"), args: [] }],
+        ];
+        for (const [ctl, cmd] of [missed[0], notForRec[0], missed[1], notForRec[1], missed[2], notForRec[2], missed[3]]) {
+          await emit(ctl, cmd);
+        }
+        const since = rc.events.length;
+
+        proxy.route(B);
+        await until(() => socket.connected, 10_000, "rec to reconnect, to B");
+        assert.equal(socket.recovered, true, "B recovered the session A left in Redis");
+        assert.equal(socket.id, id);
+        await rc.waitFor(missed[3][1].event);
+        await sleep(300);
+        const replay = rc.events.slice(since);
+        assert.deepEqual(replay.map((x) => x.event), missed.map(([, cmd]) => cmd.event), "exactly the missed packets, in order");
+        missed.forEach(([, cmd], i) => assert.deepEqual(replay[i].args, normalize(cmd.args), `arguments of ${cmd.event}`));
+        const offs = replay.map((x) => x.offset);
+        for (const o of offs) assert.match(o ?? "", OFFSET);
+        assert.equal(socket._lastOffset, offs[offs.length - 1]);
+
+        const onB = (await ctlB.send("fetchSockets", { rooms: [id], local: true })).sockets;
+        assert.equal(onB.length, 1, "the socket is on B");
+        assert.deepEqual(onB[0].rooms, [id, "rec-joined", "rec-room"].sort());
+        assert.deepEqual(onB[0].data, { name: "rec" });
+        assert.deepEqual((await ctlA.send("fetchSockets", { rooms: [id], local: true })).sockets, [], "and no longer on A");
+        assert.equal(await redis.client.exists(`sio:session:${socket._pid}`), 0, "the session was taken out of Redis");
+
+        e = ev("rec-after");
+        await emit(ctlA, { rooms: ["rec-joined"], event: e, args: ["after"] });
+        assert.deepEqual((await rc.waitFor(e)).args, ["after"]);
+      } finally {
+        socket.disconnect();
+        await proxy.close();
+      }
     });
   });
 });

@@ -154,6 +154,7 @@ export function toBinary(v) {
 }
 
 const opened = new Set();
+export const OFFSET = /^[0-9]+-[0-9]+$/;
 
 /**
  * Client is a Socket.IO client socket that records every event it receives. An event sent
@@ -168,7 +169,11 @@ export class Client {
     this.disconnects = [];
     socket.onAny((event, ...args) => {
       const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
-      this.events.push({ event, args: normalize(args) });
+      // With connection state recovery the server appends the packet's offset (a stream
+      // entry id) to a broadcast; socket.io-client passes it on as a last argument.
+      let offset = null;
+      if (socket._pid && !ack && OFFSET.test(args[args.length - 1])) offset = args.pop();
+      this.events.push({ event, args: normalize(args), offset });
       if (ack && !silent) ack({ client: name, event, args });
     });
     socket.on("disconnect", (reason) => this.disconnects.push(reason));
@@ -262,4 +267,58 @@ export async function runEmitter(op, redisUrl, redisKey) {
     });
   });
   if (code !== 0) throw new Error(`emitter exited with ${code}: ${out}`);
+}
+
+/**
+ * TcpProxy is a TCP proxy on 127.0.0.1 whose target can be switched: the way to move a
+ * client, with its own reconnection logic, from one server to another. With no target it
+ * refuses connections (closes them at once). drop() cuts every connection (the client
+ * sees "transport close").
+ */
+export class TcpProxy {
+  static async start(target) {
+    const p = new TcpProxy();
+    p.target = target;
+    p.conns = new Set();
+    p.port = await freePort();
+    p.url = `http://127.0.0.1:${p.port}`;
+    p.server = net.createServer((down) => {
+      const t = p.target;
+      if (!t) return down.destroy();
+      const up = net.connect(t.port, "127.0.0.1");
+      const pair = { up, down, target: t };
+      p.conns.add(pair);
+      const end = () => {
+        up.destroy();
+        down.destroy();
+        p.conns.delete(pair);
+      };
+      for (const s of [up, down]) {
+        s.on("error", end);
+        s.on("close", end);
+      }
+      down.pipe(up);
+      up.pipe(down);
+    });
+    await new Promise((resolve, reject) => {
+      p.server.once("error", reject);
+      p.server.listen(p.port, "127.0.0.1", resolve);
+    });
+    return p;
+  }
+  /** route sets the server new connections go to (null: refuse them). */
+  route(target) {
+    this.target = target;
+  }
+  drop() {
+    for (const { up, down } of this.conns) {
+      up.destroy();
+      down.destroy();
+    }
+    this.conns.clear();
+  }
+  close() {
+    this.drop();
+    return new Promise((resolve) => this.server.close(resolve));
+  }
 }

@@ -33,7 +33,7 @@ type Server struct {
 	ctx     context.Context // ends when Close starts
 	cancel  context.CancelFunc
 	closed  atomic.Bool
-	workers sync.WaitGroup // dispatch goroutines and callback goroutines
+	workers tracker // dispatch goroutines and callback goroutines
 }
 
 // NewServer returns a server with the options (nil: every default).
@@ -149,12 +149,8 @@ func (s *Server) Close(ctx context.Context) error {
 		c.closeSockets(ReasonServerShuttingDown)
 	}
 	err := s.eng.Close(ctx)
-	done := make(chan struct{})
-	go func() { s.workers.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		err = errors.Join(err, ctx.Err())
+	if werr := s.workers.wait(ctx); werr != nil {
+		err = errors.Join(err, werr)
 	}
 	s.mu.RLock()
 	nsps := make([]*Namespace, 0, len(s.nsps))
@@ -172,11 +168,56 @@ func (s *Server) Close(ctx context.Context) error {
 
 // goTracked runs f on a goroutine that Close waits for.
 func (s *Server) goTracked(f func()) {
-	s.workers.Add(1)
+	s.workers.add()
 	go func() {
-		defer s.workers.Done()
+		defer s.workers.done()
 		f()
 	}()
+}
+
+// tracker counts running goroutines. Unlike a sync.WaitGroup, goroutines may start while
+// someone waits (a disconnection handler queued during Close): wait returns the first time
+// none runs.
+type tracker struct {
+	mu   sync.Mutex
+	n    int
+	idle []chan struct{}
+}
+
+func (t *tracker) add() {
+	t.mu.Lock()
+	t.n++
+	t.mu.Unlock()
+}
+
+func (t *tracker) done() {
+	t.mu.Lock()
+	t.n--
+	if t.n == 0 {
+		for _, ch := range t.idle {
+			close(ch)
+		}
+		t.idle = nil
+	}
+	t.mu.Unlock()
+}
+
+// wait returns when no tracked goroutine runs, or with ctx's error.
+func (t *tracker) wait(ctx context.Context) error {
+	t.mu.Lock()
+	if t.n == 0 {
+		t.mu.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	t.idle = append(t.idle, ch)
+	t.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func normalizeNsp(name string) string {

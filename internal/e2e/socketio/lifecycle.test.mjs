@@ -68,7 +68,7 @@ for (const setup of selectedSetups()) {
             assert.equal(ing.reason, "server shutting down");
             assert.equal((await srv.waitFor({ ev: "disconnect", id })).reason, "server shutting down");
           }
-          assert.ok(srv.events.filter({ ev: "disconnecting", id: a.id })[0].rooms.includes("bye"));
+          assert.ok(srv.events.filter({ ev: "disconnecting", id: ids[0] })[0].rooms.includes("bye"));
           const closed = await srv.waitFor({ ev: "closed" });
           assert.equal(closed.error, null);
           const reasons = await Promise.all(gone);

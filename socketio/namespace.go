@@ -26,10 +26,10 @@ type Namespace struct {
 	parent  *ParentNamespace
 	adapter Adapter
 
+	hooks hooks // middleware and connection handlers
+
 	mu      sync.RWMutex
 	sockets map[string]*Socket
-	mws     []Middleware
-	onConn  []func(*Socket)
 	ssh     map[string]EventHandler // server-side emit handlers
 
 	ackID atomic.Int64
@@ -48,19 +48,11 @@ func (n *Namespace) Name() string { return n.name }
 func (n *Namespace) Adapter() Adapter { return n.adapter }
 
 // Use adds a middleware, run in the order added for every connection to the namespace.
-func (n *Namespace) Use(mw Middleware) {
-	n.mu.Lock()
-	n.mws = append(n.mws, mw)
-	n.mu.Unlock()
-}
+func (n *Namespace) Use(mw Middleware) { n.hooks.use(mw) }
 
 // OnConnection adds a handler run for every socket that joined the namespace, after its
 // CONNECT answer was sent. Register the socket's event handlers there.
-func (n *Namespace) OnConnection(h func(s *Socket)) {
-	n.mu.Lock()
-	n.onConn = append(n.onConn, h)
-	n.mu.Unlock()
-}
+func (n *Namespace) OnConnection(h func(s *Socket)) { n.hooks.onConnection(h) }
 
 // Sockets returns the sockets of this namespace connected to this server.
 func (n *Namespace) Sockets() []*Socket {
@@ -250,13 +242,7 @@ func (n *Namespace) connect(c *client, wire string, h *Handshake, auth []byte) {
 			c.send(msgs, false)
 		}
 	}
-	var handlers []func(*Socket)
-	if n.parent != nil {
-		_, handlers = n.parent.snapshot()
-	}
-	n.mu.RLock()
-	handlers = append(handlers[:len(handlers):len(handlers)], n.onConn...)
-	n.mu.RUnlock()
+	_, handlers := n.allHooks()
 	for _, h := range handlers {
 		if !s.Connected() {
 			return
@@ -266,13 +252,7 @@ func (n *Namespace) connect(c *client, wire string, h *Handshake, auth []byte) {
 }
 
 func (n *Namespace) runMiddleware(s *Socket) error {
-	var mws []Middleware
-	if n.parent != nil {
-		mws, _ = n.parent.snapshot()
-	}
-	n.mu.RLock()
-	mws = append(mws[:len(mws):len(mws)], n.mws...)
-	n.mu.RUnlock()
+	mws, _ := n.allHooks()
 	for _, mw := range mws {
 		if err := mw(s); err != nil {
 			return err
@@ -314,4 +294,42 @@ func (n *Namespace) all(out []*Socket) []*Socket {
 	}
 	n.mu.RUnlock()
 	return out
+}
+
+// allHooks returns the middleware and connection handlers that apply to the namespace: its
+// parent's (for a dynamic namespace), then its own.
+func (n *Namespace) allHooks() ([]Middleware, []func(*Socket)) {
+	mws, onConn := n.hooks.snapshot()
+	if n.parent == nil {
+		return mws, onConn
+	}
+	pm, pc := n.parent.hooks.snapshot()
+	return append(pm, mws...), append(pc, onConn...)
+}
+
+// hooks are the middleware and connection handlers of a namespace, or of a family of dynamic
+// namespaces.
+type hooks struct {
+	mu     sync.RWMutex
+	mws    []Middleware
+	onConn []func(*Socket)
+}
+
+func (h *hooks) use(mw Middleware) {
+	h.mu.Lock()
+	h.mws = append(h.mws, mw)
+	h.mu.Unlock()
+}
+
+func (h *hooks) onConnection(f func(*Socket)) {
+	h.mu.Lock()
+	h.onConn = append(h.onConn, f)
+	h.mu.Unlock()
+}
+
+// snapshot returns the current lists; callers may append to them (capacity is clipped).
+func (h *hooks) snapshot() ([]Middleware, []func(*Socket)) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.mws[:len(h.mws):len(h.mws)], h.onConn[:len(h.onConn):len(h.onConn)]
 }

@@ -256,25 +256,17 @@ type ParentNamespace struct {
 	srv   *Server
 	match func(name string, h *Handshake) bool
 
+	hooks hooks
+
 	mu       sync.RWMutex
-	mws      []Middleware
-	onConn   []func(*Socket)
 	children map[string]*Namespace
 }
 
 // Use adds a middleware run for every connection to any child.
-func (p *ParentNamespace) Use(mw Middleware) {
-	p.mu.Lock()
-	p.mws = append(p.mws, mw)
-	p.mu.Unlock()
-}
+func (p *ParentNamespace) Use(mw Middleware) { p.hooks.use(mw) }
 
 // OnConnection adds a handler run for every socket connected to any child.
-func (p *ParentNamespace) OnConnection(h func(s *Socket)) {
-	p.mu.Lock()
-	p.onConn = append(p.onConn, h)
-	p.mu.Unlock()
-}
+func (p *ParentNamespace) OnConnection(h func(s *Socket)) { p.hooks.onConnection(h) }
 
 // Children returns the current child namespaces.
 func (p *ParentNamespace) Children() []*Namespace {
@@ -318,10 +310,4 @@ func (p *ParentNamespace) removeChild(n *Namespace) {
 		delete(p.children, n.name)
 	}
 	p.mu.Unlock()
-}
-
-func (p *ParentNamespace) snapshot() ([]Middleware, []func(*Socket)) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.mws, p.onConn
 }

@@ -2,6 +2,8 @@ package socketio
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -36,6 +38,26 @@ func (c *rawClient) send(s string) {
 	c.t.Helper()
 	if err := c.ws.WriteMessage(websocket.TextMessage, []byte(s)); err != nil {
 		c.t.Fatal(err)
+	}
+}
+
+// waitClosed reads until the server ends the session (a close packet or the connection
+// closing). A read deadline passing first fails the test: the server did not close it.
+func (c *rawClient) waitClosed(within time.Duration) {
+	c.t.Helper()
+	_ = c.ws.SetReadDeadline(time.Now().Add(within))
+	for {
+		_, msg, err := c.ws.ReadMessage()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				c.t.Fatalf("the server did not close the connection within %v", within)
+			}
+			return
+		}
+		if string(msg) == "1" {
+			return
+		}
 	}
 }
 
@@ -142,16 +164,7 @@ func TestHandlerPanicClosesOnlyThatConnection(t *testing.T) {
 		c.read()
 	}
 	a.send(`42["boom"]`)
-	_ = a.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for {
-		_, msg, err := a.ws.ReadMessage()
-		if err != nil {
-			break // closed, as it should be
-		}
-		if string(msg) == "1" {
-			break
-		}
-	}
+	a.waitClosed(5 * time.Second)
 	b.send(`421["ping"]`)
 	if p := b.read(); p != `431["pong"]` {
 		t.Fatalf("bystander got %q", p)
@@ -165,11 +178,5 @@ func TestConnectTimeout(t *testing.T) {
 	defer hs.Close()
 	c := dialRaw(t, hs.URL)
 	defer c.ws.Close()
-	_ = c.ws.SetReadDeadline(time.Now().Add(3 * time.Second))
-	for {
-		_, msg, err := c.ws.ReadMessage()
-		if err != nil || string(msg) == "1" {
-			return
-		}
-	}
+	c.waitClosed(3 * time.Second)
 }

@@ -69,6 +69,28 @@ func TestPollingHeartbeat(t *testing.T) {
 	}
 }
 
+// A request past the pong deadline finds the session timed out even when the timeout timer
+// has not run (on a loaded machine timers run late).
+func TestPollingPastDeadlineWithLateTimer(t *testing.T) {
+	e := newEnv(t, Options{PingInterval: 50 * time.Millisecond, PingTimeout: 100 * time.Millisecond})
+	sid := e.handshake()
+	if _, body := e.poll(sid); body != "2" {
+		t.Fatalf("poll %q", body)
+	}
+	s := e.rec.session(sid)
+	s.mu.Lock()
+	s.timeoutTimer.Stop() // as if it were late
+	deadline := s.deadline
+	s.mu.Unlock()
+	time.Sleep(time.Until(deadline) + 10*time.Millisecond)
+	if status, _ := e.poll(sid); status != 400 {
+		t.Fatalf("poll past the deadline: %d", status)
+	}
+	if ev := e.rec.next(t, "close"); ev.reason != ReasonPingTimeout {
+		t.Fatalf("close %+v", ev)
+	}
+}
+
 func TestPollingClientClose(t *testing.T) {
 	e := newEnv(t, Options{})
 	sid := e.handshake()

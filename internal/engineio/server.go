@@ -212,7 +212,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := s.lookup(sid)
-	if sess == nil {
+	if sess == nil || sess.expireIfOverdue() {
 		writeError(w, codeUnknownSID, 0, "")
 		return
 	}

@@ -61,6 +61,8 @@ type Session struct {
 	pingTimer    *time.Timer
 	timeoutTimer *time.Timer
 	awaitingPong bool
+	pingDue      time.Time // v4: when the next ping is due
+	deadline     time.Time // the session times out then unless a pong (v4) or any packet (v3) comes; zero when no wait runs
 
 	// closing
 	closingReason   Reason

@@ -52,7 +52,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 	var ws *wsConn
 	if transport == transportWebSocket {
 		var err error
-		ws, err = s.ws.accept(w, r, nil)
+		ws, err = s.ws.accept(w, r)
 		if err != nil {
 			return // the upgrader has answered
 		}
@@ -87,10 +87,10 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 	sess.mu.Unlock()
 
 	if ws != nil {
-		// The reader gets a goroutine of its own and the request's goroutine ends: net/http
-		// then lets go of its buffers and request state, which an idle connection would
-		// otherwise keep for its whole life.
-		s.goTracked(func() { sess.readLoop(ws, false) })
+		// The request's goroutine ends, so that net/http lets go of its buffers and request
+		// state. The connection is parked until the client sends something (its reader then
+		// gets a goroutine), or gets a reader at once where it cannot be parked.
+		sess.startReader(ws)
 		return
 	}
 	sess.handlePoll(w, r)

@@ -46,6 +46,8 @@ type Server struct {
 	closed    atomic.Bool
 	track     tracker
 	ws        wsAcceptor
+	pollOnce  sync.Once
+	pol       *poller // parks idle WebSocket connections; nil where it cannot
 	allowPoll bool
 	allowWS   bool
 	altPath   string // Path without its trailing slash
@@ -117,7 +119,7 @@ func NewServer(opts Options) *Server {
 	for i := range s.shards {
 		s.shards[i].sessions = make(map[string]*Session)
 	}
-	s.ws = newWSAcceptor(&s.opts)
+	s.ws = newWSAcceptor(&s.opts, s.poller)
 	return s
 }
 
@@ -264,6 +266,7 @@ func (s *Server) Close(ctx context.Context) error {
 		sess.shutdown()
 	}
 	zero := s.track.idle()
+	defer s.closePoller()
 	select {
 	case <-zero:
 		return nil
@@ -272,6 +275,29 @@ func (s *Server) Close(ctx context.Context) error {
 			sess.forceClose()
 		}
 		return ctx.Err()
+	}
+}
+
+// poller returns the server's poller, started on first use, or nil if there is none.
+func (s *Server) poller() *poller {
+	s.pollOnce.Do(func() {
+		if !pollerSupported || s.closed.Load() {
+			return
+		}
+		if p, err := newPoller(); err == nil {
+			s.pol = p
+		} else {
+			s.opts.Logger.Warn("engineio: idle WebSocket connections will not be parked", "err", err)
+		}
+	})
+	return s.pol
+}
+
+// closePoller stops the poller, if one runs.
+func (s *Server) closePoller() {
+	s.pollOnce.Do(func() {}) // none starts from now on
+	if s.pol != nil {
+		s.pol.close()
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 
 // handleUpgrade takes a WebSocket request for an existing session.
 func (s *Session) handleUpgrade(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.srv.ws.accept(w, r, nil)
+	ws, err := s.srv.ws.accept(w, r)
 	if err != nil {
 		return
 	}

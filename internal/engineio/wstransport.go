@@ -6,20 +6,46 @@ import (
 	"github.com/parley-go/parley/internal/parser/eio"
 )
 
-// The WebSocket transport's loops. The reader runs on its own goroutine for the life of the
-// connection (the only long-lived goroutine of a WebSocket session). The writer is
+// The WebSocket transport's loops. The reader runs on a goroutine of its own while frames
+// come; once nothing has come for a while the connection is parked (see websocket.go) and
+// the goroutine ends, and the poller starts a new reader when bytes come. The writer is
 // started when something is queued and none runs, writes batches until the queue is empty,
 // and exits; no lock is held while it writes.
 
-// readLoop reads ws until it fails or the session ends. probing is set for an upgrade's new
-// WebSocket, which carries only the probe and the upgrade packet until it becomes the
-// session's transport.
+// startReader parks a new connection, or starts its reader where it cannot be parked.
+func (s *Session) startReader(ws *wsConn) {
+	if !ws.park(s.wakeReader(ws)) {
+		s.srv.goTracked(func() { s.readLoop(ws, false) })
+	}
+}
+
+// wakeReader returns the function that the poller runs when a parked ws has bytes.
+func (s *Session) wakeReader(ws *wsConn) func() {
+	return func() { s.srv.goTracked(func() { s.readLoop(ws, false) }) }
+}
+
+// readLoop reads ws until it fails, the session ends, or ws parks. probing is set for an
+// upgrade's new WebSocket, which carries only the probe and the upgrade packet until it
+// becomes the session's transport.
 func (s *Session) readLoop(ws *wsConn, probing bool) {
+	if !s.readPackets(ws, probing) {
+		ws.releaseRead()
+	}
+}
+
+// readPackets is readLoop's loop; it reports whether ws was parked.
+func (s *Session) readPackets(ws *wsConn, probing bool) bool {
 	for {
-		data, binary, buf, err := ws.read()
+		data, binary, buf, err := ws.read(!probing)
+		if err == errIdle {
+			if ws.park(s.wakeReader(ws)) {
+				return true
+			}
+			continue
+		}
 		if err != nil {
 			s.onReadError(ws, err)
-			return
+			return false
 		}
 		var p eio.Packet
 		if s.protocol == 3 {
@@ -35,7 +61,7 @@ func (s *Session) readLoop(ws *wsConn, probing bool) {
 				s.close(ReasonParseError, err)
 			}
 			ws.closeNow()
-			return
+			return false
 		}
 		if probing {
 			ok := true
@@ -52,7 +78,7 @@ func (s *Session) readLoop(ws *wsConn, probing bool) {
 			putBuf(buf)
 			if !ok {
 				ws.closeNow()
-				return
+				return false
 			}
 			continue
 		}
@@ -61,7 +87,7 @@ func (s *Session) readLoop(ws *wsConn, probing bool) {
 		if !open {
 			// The close frame (or a closed connection) ends the read.
 			s.drainReads(ws)
-			return
+			return false
 		}
 	}
 }
@@ -70,7 +96,7 @@ func (s *Session) readLoop(ws *wsConn, probing bool) {
 // completes.
 func (s *Session) drainReads(ws *wsConn) {
 	for {
-		_, _, buf, err := ws.read()
+		_, _, buf, err := ws.read(false)
 		if err != nil {
 			ws.closeNow()
 			return

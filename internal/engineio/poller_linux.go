@@ -166,3 +166,38 @@ func (p *poller) close() {
 
 // pollerSupported reports whether connections can be parked on this system.
 const pollerSupported = true
+
+// rawWriteSupported reports whether rawWriteNonblock works on this system.
+const rawWriteSupported = true
+
+// rawWriteNonblock writes b to the socket once, without waiting: it returns what the socket
+// took, which may be nothing.
+func rawWriteNonblock(rc syscall.RawConn, b []byte) (int, error) {
+	var n int
+	var werr error
+	err := rc.Write(func(fd uintptr) bool {
+		for {
+			n, werr = unix.Write(int(fd), b)
+			if werr != unix.EINTR {
+				return true
+			}
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	if werr == unix.EAGAIN {
+		return 0, nil
+	}
+	if werr != nil {
+		return 0, werr
+	}
+	return n, nil
+}
+
+// parked returns how many connections are parked.
+func (p *poller) parked() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.waiting)
+}

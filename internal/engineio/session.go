@@ -104,26 +104,65 @@ func (s *Session) Handshake() *Handshake { return s.hs }
 // them), and returns without waiting for the network. It returns ErrClosed on a closed
 // session. When the queue would pass Options.SendQueueBytes, the session closes with
 // ReasonSlowClient and Send returns ErrClosed.
+//
+// On a WebSocket with nothing queued and no writer running, Send writes the messages itself
+// with one non-blocking write (what the socket does not take at once goes to a writer
+// goroutine): a broadcast reaches its first receivers without waiting for goroutines to
+// start, and a reply costs no goroutine at all.
 func (s *Session) Send(msgs ...Message) error {
 	n := 0
 	for _, m := range msgs {
 		n += len(m.Data) + 1
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.state != stateOpen {
+		s.mu.Unlock()
 		return ErrClosed
 	}
 	if s.queueBytes+n > s.srv.opts.SendQueueBytes {
 		s.closeLocked(ReasonSlowClient, nil)
+		s.mu.Unlock()
 		return ErrClosed
 	}
 	for _, m := range msgs {
 		s.queue = append(s.queue, eio.Packet{Type: eio.Message, Data: m.Data, Binary: m.Binary})
 	}
 	s.queueBytes += n
+	if ws := s.ws; ws != nil && !s.writing && ws.canWriteDirect() && s.queueBytes <= wsDirectMax {
+		s.writing = true // this goroutine is the writer until writeDirect hands over
+		batch := s.takeQueueLocked()
+		s.mu.Unlock()
+		s.writeDirect(ws, batch)
+		return nil
+	}
 	s.kickLocked()
+	s.mu.Unlock()
 	return nil
+}
+
+// writeDirect writes a batch without waiting, as the session's writer, and hands what is
+// left (the rest of the batch, what was queued meanwhile, a close) to a writer goroutine.
+func (s *Session) writeDirect(ws *wsConn, batch []eio.Packet) {
+	all, err := ws.tryWrite(batch, s.protocol)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recycleLocked(batch)
+	if err != nil {
+		s.writing = false
+		s.closeLocked(ReasonTransportError, err)
+		ws.closeNow()
+		return
+	}
+	if s.ws != ws {
+		s.writing = false
+		return
+	}
+	if all && len(s.queue) == 0 && !s.closeWS {
+		s.writing = false
+		return
+	}
+	s.srv.track.addInternal()
+	go s.writeLoop(ws)
 }
 
 // SendVolatile queues the messages only if the transport can take them now (nothing is

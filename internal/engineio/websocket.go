@@ -45,6 +45,8 @@ const (
 	wsInlineMax = 2048
 	// wsFlushAt is the write buffer's size that makes a batch write what it has so far.
 	wsFlushAt = 32 << 10
+	// wsDirectMax is the most a sender writes itself (Session.Send); more goes to the writer.
+	wsDirectMax = 16 << 10
 )
 
 // WebSocket opcodes and header bits.
@@ -172,10 +174,11 @@ func (a *wsAcceptor) accept(w http.ResponseWriter, r *http.Request) (*wsConn, er
 	}
 	_ = conn.SetWriteDeadline(time.Time{})
 
-	if p := a.poller(); p != nil && ws.rbuf == nil {
-		if sc, ok := conn.(*net.TCPConn); ok {
-			if rc, err := sc.SyscallConn(); err == nil {
-				ws.poller, ws.raw = p, rc
+	if sc, ok := conn.(*net.TCPConn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			ws.raw = rc
+			if p := a.poller(); p != nil && ws.rbuf == nil {
+				ws.poller = p
 			}
 		}
 	}
@@ -228,12 +231,13 @@ type wsConn struct {
 
 	// parking (nil poller: this connection's reader never parks)
 	poller     *poller
-	raw        syscall.RawConn
-	parkID     uint64 // guarded by poller.mu
-	registered bool   // the reader's: the fd is in the poller's epoll set
-	noPark     bool   // the reader's: parking failed once, read on without it
+	raw        syscall.RawConn // the TCP socket, for parking and non-blocking writes; nil over TLS
+	parkID     uint64          // guarded by poller.mu
+	registered bool            // the reader's: the fd is in the poller's epoll set
+	noPark     bool            // the reader's: parking failed once, read on without it
 
 	wmu       sync.Mutex // one writer at a time: batches, pongs, close frames
+	pending   []byte     // the writer's: what a non-blocking write left, written first
 	closed    atomic.Bool
 	closeOnce sync.Once
 }
@@ -531,29 +535,28 @@ func (w *wsConn) writeBatch(pkts []eio.Packet, protocol int) error {
 	b := (*bp)[:0]
 	var err error
 	for _, p := range pkts {
-		var prefix [1]byte
-		pre := prefix[:0]
 		switch {
-		case !p.Binary:
-			pre = append(pre, '0'+byte(p.Type))
-		case protocol == 3:
-			pre = append(pre, byte(eio.Message))
-		}
-		op := byte(opText)
-		if p.Binary {
-			op = opBinary
-		}
-		switch {
-		case w.deflate:
-			b, err = appendDeflated(b, op, pre, p.Data)
-			if err != nil {
-				return err
-			}
-		case len(p.Data) <= wsInlineMax:
-			b = appendFrameHeader(b, op, false, len(pre)+len(p.Data))
-			b = append(b, pre...)
-			b = append(b, p.Data...)
+		case !w.deflate && len(p.Data) <= wsInlineMax:
+			b = appendPacketFrame(b, p, protocol)
 		default:
+			var prefix [1]byte
+			pre := prefix[:0]
+			switch {
+			case !p.Binary:
+				pre = append(pre, '0'+byte(p.Type))
+			case protocol == 3:
+				pre = append(pre, byte(eio.Message))
+			}
+			op := byte(opText)
+			if p.Binary {
+				op = opBinary
+			}
+			if w.deflate {
+				if b, err = appendDeflated(b, op, pre, p.Data); err != nil {
+					return err
+				}
+				break
+			}
 			b = appendFrameHeader(b, op, false, len(pre)+len(p.Data))
 			b = append(b, pre...)
 			bufs := net.Buffers{b, p.Data}
@@ -576,6 +579,63 @@ func (w *wsConn) writeBatch(pkts []eio.Packet, protocol int) error {
 		_, err = w.conn.Write(b)
 	}
 	return err
+}
+
+// canWriteDirect reports whether tryWrite can be used.
+func (w *wsConn) canWriteDirect() bool { return w.raw != nil && !w.deflate && rawWriteSupported }
+
+// tryWrite writes the batch's frames with one non-blocking write. What the socket does not
+// take is kept for the writer goroutine (flushPending); all reports whether nothing was.
+// The caller must be the session's writer.
+func (w *wsConn) tryWrite(pkts []eio.Packet, protocol int) (all bool, err error) {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	bp := getBuf()
+	defer putBuf(bp)
+	b := (*bp)[:0]
+	for _, p := range pkts {
+		b = appendPacketFrame(b, p, protocol)
+	}
+	*bp = b
+	n, err := rawWriteNonblock(w.raw, b)
+	if err != nil {
+		return false, err
+	}
+	if n < len(b) {
+		w.pending = append(w.pending[:0], b[n:]...)
+		return false, nil
+	}
+	return true, nil
+}
+
+// flushPending writes what tryWrite left, waiting as long as wsWriteTimeout.
+func (w *wsConn) flushPending() error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	_ = w.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
+	_, err := w.conn.Write(w.pending)
+	w.pending = nil
+	return err
+}
+
+// appendPacketFrame appends one packet's frame, uncompressed.
+func appendPacketFrame(b []byte, p eio.Packet, protocol int) []byte {
+	op := byte(opText)
+	n := len(p.Data)
+	switch {
+	case !p.Binary:
+		b = appendFrameHeader(b, op, false, n+1)
+		b = append(b, '0'+byte(p.Type))
+	case protocol == 3:
+		b = appendFrameHeader(b, opBinary, false, n+1)
+		b = append(b, byte(eio.Message))
+	default:
+		b = appendFrameHeader(b, opBinary, false, n)
+	}
+	return append(b, p.Data...)
 }
 
 // writeControl writes one control frame.

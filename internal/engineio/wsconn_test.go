@@ -185,11 +185,7 @@ func TestWebSocketParksWhenIdle(t *testing.T) {
 	s := e.rec.session(sid)
 	for i := 0; i < 3; i++ {
 		time.Sleep(3 * wsParkAfter)
-		p := e.srv.pol
-		p.mu.Lock()
-		parked := len(p.waiting)
-		p.mu.Unlock()
-		if parked != 1 {
+		if parked := e.srv.pol.parked(); parked != 1 {
 			t.Fatalf("round %d: %d connections parked, want 1", i, parked)
 		}
 		writeWS(t, c, websocket.TextMessage, "4ping")

@@ -128,6 +128,14 @@ func (s *Session) onReadError(ws *wsConn, err error) {
 // the server's tracker (its starter added it).
 func (s *Session) writeLoop(ws *wsConn) {
 	defer s.srv.track.done()
+	if err := ws.flushPending(); err != nil {
+		s.mu.Lock()
+		s.writing = false
+		s.closeLocked(ReasonTransportError, err)
+		s.mu.Unlock()
+		ws.closeNow()
+		return
+	}
 	for {
 		s.mu.Lock()
 		if s.ws != ws {

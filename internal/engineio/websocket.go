@@ -30,6 +30,10 @@ import (
 // ends; the poller starts a new reader when bytes come. A busy connection keeps its reader,
 // so the cost (an epoll_ctl and a goroutine start per wake) falls only on connections that
 // were quiet, and an idle connection costs its socket and its state, not a goroutine stack.
+//
+// Writing: a batch of frames is one write (large payloads by writev, from where they are).
+// Session.Send on an idle connection writes the frames itself with one non-blocking write
+// (tryWrite); what the socket does not take waits in pending for a writer goroutine.
 
 const (
 	// wsWriteTimeout bounds one batch's writes (and the handshake response's).
@@ -598,6 +602,12 @@ func (w *wsConn) tryWrite(pkts []eio.Packet, protocol int) (all bool, err error)
 	}
 	*bp = b
 	n, err := rawWriteNonblock(w.raw, b)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// A writer goroutine's deadline, passed since: this write does not wait, so none
+		// applies to it.
+		_ = w.conn.SetWriteDeadline(time.Time{})
+		n, err = rawWriteNonblock(w.raw, b)
+	}
 	if err != nil {
 		return false, err
 	}

@@ -291,3 +291,24 @@ func TestWebSocketParkWakeClose(t *testing.T) {
 		}
 	}
 }
+
+// A direct write (Session.Send on an idle WebSocket) is not refused because of a write
+// deadline that an earlier writer goroutine set and that has passed since.
+func TestWebSocketDirectWriteAfterStaleDeadline(t *testing.T) {
+	e := newEnv(t, Options{})
+	c := e.dial("EIO=4&transport=websocket")
+	readWS(t, c)
+	s := e.rec.session(e.rec.next(t, "open").sid)
+	for i := 0; i < 3; i++ {
+		s.mu.Lock()
+		ws := s.ws
+		s.mu.Unlock()
+		_ = ws.conn.SetWriteDeadline(time.Now().Add(-time.Second))
+		if err := s.Send(Message{Data: []byte("m")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, m := readWS(t, c); m != "4m" {
+			t.Fatalf("got %q", m)
+		}
+	}
+}

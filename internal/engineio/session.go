@@ -148,9 +148,7 @@ func (s *Session) writeDirect(ws *wsConn, batch []eio.Packet) {
 	defer s.mu.Unlock()
 	s.recycleLocked(batch)
 	if err != nil {
-		s.writing = false
-		s.closeLocked(ReasonTransportError, err)
-		ws.closeNow()
+		s.writeFailedLocked(ws, err)
 		return
 	}
 	if s.ws != ws {

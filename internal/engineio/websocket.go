@@ -20,10 +20,11 @@ import (
 // The WebSocket transport's connection: the opening handshake, framing (RFC 6455) and
 // permessage-deflate without context takeover (RFC 7692), written for this server's needs.
 //
-// Memory is the reason it is not a general-purpose library: an idle connection holds no
-// buffer and, where it can be parked (below), no goroutine. A connection reads through a
-// pooled 4 KiB buffer while frames come; messages are assembled in pooled buffers handed to
-// the caller; frames larger than the read buffer are read straight into the message.
+// Memory is the reason it is not a general-purpose library: where it can be parked (below),
+// an idle connection holds neither a buffer nor a goroutine. A reader reads through a pooled
+// 4 KiB buffer, which it keeps until it parks (a reader that cannot park keeps it while it
+// waits); messages are assembled in pooled buffers handed to the caller; frames larger than
+// the read buffer are read straight into the message.
 //
 // Parking: on Linux, over plain TCP, a connection on which nothing has come for wsParkAfter
 // is handed to the server's poller (an epoll instance of its own) and its reader goroutine
@@ -225,7 +226,7 @@ type wsConn struct {
 	deflate bool
 
 	// reading: the reader's only
-	rbuf       *[]byte // pooled; nil while nothing is buffered between reads
+	rbuf       *[]byte // pooled while a reader runs; nil while parked
 	rpos, rend int
 	deadline   time.Time // the read deadline set on conn; zero if none
 	msg        *[]byte   // the fragmented message being assembled
@@ -252,7 +253,7 @@ type wsConn struct {
 func (w *wsConn) read(idle bool) (data []byte, binary bool, buf *[]byte, err error) {
 	idle = idle && w.poller != nil && !w.noPark
 	for {
-		b0, b1, hdr, err := w.readHeader(idle && !w.fragmented)
+		b0, b1, err := w.readHeader(idle && !w.fragmented)
 		if err != nil {
 			return nil, false, nil, w.failRead(err)
 		}
@@ -263,13 +264,13 @@ func (w *wsConn) read(idle bool) (data []byte, binary bool, buf *[]byte, err err
 			if err = w.need(4); err != nil {
 				return nil, false, nil, w.failRead(err)
 			}
-			hdr = w.buffered()
+			hdr := w.buffered()
 			n, hlen = int64(hdr[2])<<8|int64(hdr[3]), 4
 		case 127:
 			if err = w.need(10); err != nil {
 				return nil, false, nil, w.failRead(err)
 			}
-			hdr = w.buffered()
+			hdr := w.buffered()
 			n, hlen = 0, 10
 			for _, c := range hdr[2:10] {
 				n = n<<8 | int64(c)
@@ -344,14 +345,13 @@ func (w *wsConn) read(idle bool) (data []byte, binary bool, buf *[]byte, err err
 			}
 			buf = inflated
 		}
-		w.releaseIfEmpty()
 		return *buf, binary, buf, nil
 	}
 }
 
 // readHeader waits for the first two bytes of a frame. With idle set it gives up with
 // errIdle when none has come for wsParkAfter.
-func (w *wsConn) readHeader(idle bool) (b0, b1 byte, hdr []byte, err error) {
+func (w *wsConn) readHeader(idle bool) (b0, b1 byte, err error) {
 	if idle && w.rend == w.rpos {
 		if now := time.Now(); w.deadline.Sub(now) < wsParkAfter/2 {
 			w.deadline = now.Add(wsParkAfter)
@@ -362,16 +362,16 @@ func (w *wsConn) readHeader(idle bool) (b0, b1 byte, hdr []byte, err error) {
 		w.rend += m
 		if err != nil && m == 0 {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
-				return 0, 0, nil, errIdle
+				return 0, 0, errIdle
 			}
-			return 0, 0, nil, err
+			return 0, 0, err
 		}
 	}
 	if err := w.need(2); err != nil {
-		return 0, 0, nil, err
+		return 0, 0, err
 	}
-	hdr = w.buffered()
-	return hdr[0], hdr[1], hdr, nil
+	hdr := w.buffered()
+	return hdr[0], hdr[1], nil
 }
 
 // buffered returns what the read buffer holds and has not been used.
@@ -444,14 +444,6 @@ func (w *wsConn) readPayload(key [4]byte, n int) error {
 	maskBytes(key, 0, m[start:])
 	*w.msg = m
 	return nil
-}
-
-// releaseIfEmpty gives the read buffer back when it holds nothing.
-func (w *wsConn) releaseIfEmpty() {
-	if w.rbuf != nil && w.rpos == w.rend {
-		putReadBuf(w.rbuf)
-		w.rbuf = nil
-	}
 }
 
 // releaseRead gives back the reader's buffers; the reader is done with the connection.
@@ -543,18 +535,7 @@ func (w *wsConn) writeBatch(pkts []eio.Packet, protocol int) error {
 		case !w.deflate && len(p.Data) <= wsInlineMax:
 			b = appendPacketFrame(b, p, protocol)
 		default:
-			var prefix [1]byte
-			pre := prefix[:0]
-			switch {
-			case !p.Binary:
-				pre = append(pre, '0'+byte(p.Type))
-			case protocol == 3:
-				pre = append(pre, byte(eio.Message))
-			}
-			op := byte(opText)
-			if p.Binary {
-				op = opBinary
-			}
+			op, pre := frameStart(p, protocol)
 			if w.deflate {
 				if b, err = appendDeflated(b, op, pre, p.Data); err != nil {
 					return err
@@ -633,19 +614,30 @@ func (w *wsConn) flushPending() error {
 
 // appendPacketFrame appends one packet's frame, uncompressed.
 func appendPacketFrame(b []byte, p eio.Packet, protocol int) []byte {
-	op := byte(opText)
-	n := len(p.Data)
+	op, pre := frameStart(p, protocol)
+	b = appendFrameHeader(b, op, false, len(pre)+len(p.Data))
+	b = append(b, pre...)
+	return append(b, p.Data...)
+}
+
+// typeDigits and v3BinaryPrefix are what precedes a packet's data in its frame.
+var (
+	typeDigits     = []byte("0123456")
+	v3BinaryPrefix = []byte{byte(eio.Message)}
+)
+
+// frameStart returns a packet's opcode and the bytes that precede its data in the frame:
+// text packets start with their type digit, v3 binary messages with the type byte, and v4
+// binary messages with nothing.
+func frameStart(p eio.Packet, protocol int) (op byte, prefix []byte) {
 	switch {
 	case !p.Binary:
-		b = appendFrameHeader(b, op, false, n+1)
-		b = append(b, '0'+byte(p.Type))
+		return opText, typeDigits[p.Type : p.Type+1]
 	case protocol == 3:
-		b = appendFrameHeader(b, opBinary, false, n+1)
-		b = append(b, byte(eio.Message))
+		return opBinary, v3BinaryPrefix
 	default:
-		b = appendFrameHeader(b, opBinary, false, n)
+		return opBinary, nil
 	}
-	return append(b, p.Data...)
 }
 
 // writeControl writes one control frame.

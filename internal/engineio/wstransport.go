@@ -130,10 +130,8 @@ func (s *Session) writeLoop(ws *wsConn) {
 	defer s.srv.track.done()
 	if err := ws.flushPending(); err != nil {
 		s.mu.Lock()
-		s.writing = false
-		s.closeLocked(ReasonTransportError, err)
+		s.writeFailedLocked(ws, err)
 		s.mu.Unlock()
-		ws.closeNow()
 		return
 	}
 	for {
@@ -163,12 +161,18 @@ func (s *Session) writeLoop(ws *wsConn) {
 		s.mu.Lock()
 		s.recycleLocked(batch)
 		if err != nil {
-			s.writing = false
-			s.closeLocked(ReasonTransportError, err)
+			s.writeFailedLocked(ws, err)
 			s.mu.Unlock()
-			ws.closeNow()
 			return
 		}
 		s.mu.Unlock()
 	}
+}
+
+// writeFailedLocked ends the session whose writer (a writer goroutine, or Send writing
+// directly) failed to write to ws.
+func (s *Session) writeFailedLocked(ws *wsConn, err error) {
+	s.writing = false
+	s.closeLocked(ReasonTransportError, err)
+	ws.closeNow()
 }

@@ -72,15 +72,17 @@ func main() {
 	pingTimeout := flag.Duration("ping-timeout", 200*time.Millisecond, "ping timeout")
 	eio3 := flag.Bool("eio3", false, "accept Engine.IO v3 clients")
 	maxPayload := flag.Int64("max-payload", 1_000_000, "largest message or POST body")
+	deflate := flag.Bool("deflate", false, "offer WebSocket per-message deflate")
 	flag.Parse()
 
 	srv := engineio.NewServer(engineio.Options{
-		PingInterval: *pingInterval,
-		PingTimeout:  *pingTimeout,
-		MaxPayload:   *maxPayload,
-		AllowEIO3:    *eio3,
-		Handler:      handler{},
-		Logger:       slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		PingInterval:      *pingInterval,
+		PingTimeout:       *pingTimeout,
+		MaxPayload:        *maxPayload,
+		AllowEIO3:         *eio3,
+		PerMessageDeflate: *deflate,
+		Handler:           handler{},
+		Logger:            slog.New(slog.NewTextHandler(os.Stderr, nil)),
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -167,3 +167,42 @@ for (const transports of [["polling"], ["websocket"]]) {
     });
   });
 }
+
+// The server's own WebSocket framing against the ws package under engine.io-client: large
+// frames (16- and 64-bit lengths), bursts that the server writes in batches, and
+// per-message deflate both ways.
+async function bigAndBurst(socket) {
+  const big = "x".repeat(300_000) + "é";
+  const bin = Buffer.alloc(70_000, 7);
+  const burst = Array.from({ length: 300 }, (_, i) => `m${i}`);
+  const got = collect(socket, "message", 2 + burst.length);
+  socket.send(big);
+  socket.send(bin);
+  for (const m of burst) socket.send(m);
+  const all = await got;
+  assert.equal(all[0], big);
+  assert.deepEqual(asBuffer(all[1]), bin);
+  assert.deepEqual(all.slice(2), burst);
+}
+
+for (const [name, args, clientOpts, wantDeflate] of [
+  ["without compression", [], {}, false],
+  ["with per-message deflate", ["-deflate"], { perMessageDeflate: { threshold: 0 } }, true],
+]) {
+  describe(`engine.io-client over WebSocket ${name}`, { skip }, () => {
+    const srv = useServer(BIN, [...ARGS, ...args]);
+
+    it("echoes large messages and bursts in order", async () => {
+      const socket = await opened(connect(srv, ["websocket"], clientOpts));
+      try {
+        const ext = socket.transport.ws.extensions;
+        const negotiated = typeof ext === "string" ? ext.includes("permessage-deflate") : Object.keys(ext ?? {}).length > 0;
+        assert.equal(negotiated, wantDeflate, `extensions: ${JSON.stringify(ext)}`);
+        await echoRoundTrip(socket);
+        await bigAndBurst(socket);
+      } finally {
+        socket.close();
+      }
+    });
+  });
+}

@@ -187,6 +187,16 @@ func (c *client) send(msgs []engineio.Message, volatile bool) {
 	_ = c.conn.Send(msgs...) // a closed session reports itself through OnClose
 }
 
+// enqueue queues a broadcast's messages on the engine session: the broadcaster does not
+// write, the engine's flusher does (engineio.Session.Enqueue).
+func (c *client) enqueue(msgs []engineio.Message, volatile bool) {
+	if volatile {
+		c.conn.SendVolatile(msgs...)
+		return
+	}
+	_ = c.conn.Enqueue(msgs...)
+}
+
 // connectPacket answers a namespace CONNECT (runs on the dispatcher).
 func (c *client) connect(name string, auth []byte) {
 	var query url.Values
@@ -245,6 +255,10 @@ func (c *client) handshake(auth []byte, nspQuery url.Values) *Handshake {
 // dispatcher runs a client's tasks one at a time, in order, on a goroutine that exists only
 // while there is work. It bounds the tasks waiting: past max, the producer (the engine's
 // reading goroutine) waits, which stops reading from that connection until handlers catch up.
+//
+// When the queue empties, the goroutine waits dispatcherLinger for more before it ends: a
+// busy client (one that sends again within that time) then costs no goroutine start, and no
+// stack growth, per message.
 type dispatcher struct {
 	c   *client
 	max int
@@ -253,8 +267,12 @@ type dispatcher struct {
 	tasks   []func()
 	head    int
 	running bool
+	idle    chan struct{} // while the goroutine lingers: push sends it a token
 	space   chan struct{} // closed when room frees up for a waiting producer
 }
+
+// dispatcherLinger is how long an idle dispatcher goroutine waits for a next task.
+const dispatcherLinger = 2 * time.Millisecond
 
 // push queues a task. With wait, it blocks while the queue is full.
 func (d *dispatcher) push(f func(), wait bool) {
@@ -271,6 +289,12 @@ func (d *dispatcher) push(f func(), wait bool) {
 	d.tasks = append(d.tasks, f)
 	start := !d.running
 	d.running = true
+	if d.idle != nil {
+		select {
+		case d.idle <- struct{}{}:
+		default:
+		}
+	}
 	d.mu.Unlock()
 	if start {
 		d.c.srv.goTracked(d.run)
@@ -278,18 +302,41 @@ func (d *dispatcher) push(f func(), wait bool) {
 }
 
 func (d *dispatcher) run() {
+	var timer *time.Timer
+	wake := make(chan struct{}, 1)
+	expired := false // the last wait ended without a task
 	for {
 		d.mu.Lock()
 		if d.head == len(d.tasks) {
-			d.running = false
 			d.tasks = d.tasks[:0]
 			d.head = 0
 			if cap(d.tasks) > 64 {
 				d.tasks = nil
 			}
+			if expired {
+				d.running = false
+				d.mu.Unlock()
+				return
+			}
+			d.idle = wake
 			d.mu.Unlock()
-			return
+			if timer == nil {
+				timer = time.NewTimer(dispatcherLinger)
+			} else {
+				timer.Reset(dispatcherLinger)
+			}
+			select {
+			case <-wake:
+				timer.Stop()
+			case <-timer.C:
+				expired = true
+			}
+			d.mu.Lock()
+			d.idle = nil
+			d.mu.Unlock()
+			continue
 		}
+		expired = false
 		f := d.tasks[d.head]
 		d.tasks[d.head] = nil
 		d.head++

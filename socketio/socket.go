@@ -461,7 +461,7 @@ func (s *Socket) deliver(msgs []engineio.Message, volatile bool) {
 	if s.state.Load() != stateConnected {
 		return
 	}
-	s.client.send(msgs, volatile)
+	s.client.enqueue(msgs, volatile)
 }
 
 // close starts the disconnection (once): sendPacket sends the client a DISCONNECT first. The

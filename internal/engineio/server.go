@@ -48,6 +48,9 @@ type Server struct {
 	ws        wsAcceptor
 	pollOnce  sync.Once
 	pol       *poller // parks idle WebSocket connections; nil where it cannot
+	flushOnce sync.Once
+	fl        []flusher     // write what Session.Enqueue queued
+	seq       atomic.Uint32 // numbers sessions
 	allowPoll bool
 	allowWS   bool
 	altPath   string // Path without its trailing slash

@@ -30,6 +30,7 @@ const (
 // written no longer counts, so at most about twice the cap is held for one session.)
 type Session struct {
 	srv      *Server
+	seq      uint32 // picks the session's flusher
 	id       string
 	protocol int
 	b64      bool // v3: the client asked for base64 binary in polling payloads
@@ -48,7 +49,7 @@ type Session struct {
 
 	// websocket
 	ws      *wsConn // the session's WebSocket once it is the transport
-	writing bool    // a writer goroutine runs for ws
+	writing bool    // the session has a writer: a writer goroutine, a Send writing directly, or its flusher
 	closeWS bool    // the writer closes ws once the queue is empty
 
 	// upgrade
@@ -78,7 +79,7 @@ type Session struct {
 }
 
 func newSession(srv *Server, id string, protocol int, transport string, hs *Handshake) *Session {
-	s := &Session{srv: srv, id: id, protocol: protocol, transport: transport, hs: hs}
+	s := &Session{srv: srv, id: id, protocol: protocol, transport: transport, hs: hs, seq: srv.seq.Add(1)}
 	s.open.Store(true)
 	return s
 }
@@ -107,29 +108,14 @@ func (s *Session) Handshake() *Handshake { return s.hs }
 //
 // On a WebSocket with nothing queued and no writer running, Send writes the messages itself
 // with one non-blocking write (what the socket does not take at once goes to a writer
-// goroutine): a broadcast reaches its first receivers without waiting for goroutines to
-// start, and a reply costs no goroutine at all.
+// goroutine): a reply costs no goroutine and no wait. Broadcasts use Enqueue.
 func (s *Session) Send(msgs ...Message) error {
-	n := 0
-	for _, m := range msgs {
-		n += len(m.Data) + 1
-	}
 	s.mu.Lock()
-	if s.state != stateOpen {
+	if !s.queueLocked(msgs) {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	if s.queueBytes+n > s.srv.opts.SendQueueBytes {
-		s.closeLocked(ReasonSlowClient, nil)
-		s.mu.Unlock()
-		return ErrClosed
-	}
-	for _, m := range msgs {
-		s.queue = append(s.queue, eio.Packet{Type: eio.Message, Data: m.Data, Binary: m.Binary})
-	}
-	s.queueBytes += n
-	if ws := s.ws; ws != nil && !s.writing && ws.canWriteDirect() && s.queueBytes <= wsDirectMax {
-		s.writing = true // this goroutine is the writer until writeDirect hands over
+	if ws := s.directLocked(); ws != nil {
 		batch := s.takeQueueLocked()
 		s.mu.Unlock()
 		s.writeDirect(ws, batch)
@@ -138,6 +124,74 @@ func (s *Session) Send(msgs ...Message) error {
 	s.kickLocked()
 	s.mu.Unlock()
 	return nil
+}
+
+// Enqueue is Send for messages that many sessions get at once (a broadcast): it never writes
+// in the caller's goroutine. On a WebSocket with nothing queued and no writer running, the
+// session is handed to a flusher of the server, which writes its queue with one non-blocking
+// write soon after; a session that gets more messages meanwhile gets them in the same write.
+// Otherwise it is Send.
+func (s *Session) Enqueue(msgs ...Message) error {
+	s.mu.Lock()
+	if !s.queueLocked(msgs) {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if ws := s.directLocked(); ws != nil {
+		s.mu.Unlock()
+		s.srv.flusherFor(s).add(s.srv, s)
+		return nil
+	}
+	s.kickLocked()
+	s.mu.Unlock()
+	return nil
+}
+
+// queueLocked appends the messages to the queue, or closes the session with ReasonSlowClient
+// when they would pass Options.SendQueueBytes. It reports false on a session not open.
+func (s *Session) queueLocked(msgs []Message) bool {
+	if s.state != stateOpen {
+		return false
+	}
+	n := 0
+	for _, m := range msgs {
+		n += len(m.Data) + 1
+	}
+	if s.queueBytes+n > s.srv.opts.SendQueueBytes {
+		s.closeLocked(ReasonSlowClient, nil)
+		return false
+	}
+	for _, m := range msgs {
+		s.queue = append(s.queue, eio.Packet{Type: eio.Message, Data: m.Data, Binary: m.Binary})
+	}
+	s.queueBytes += n
+	return true
+}
+
+// directLocked makes the caller the session's writer and returns the WebSocket when the queue
+// can be written without a writer goroutine: no writer runs, the connection takes
+// non-blocking writes, and the queue is small. Otherwise it returns nil.
+func (s *Session) directLocked() *wsConn {
+	ws := s.ws
+	if ws == nil || s.writing || !ws.canWriteDirect() || s.queueBytes > wsDirectMax {
+		return nil
+	}
+	s.writing = true // the caller is the writer until writeDirect hands over
+	return ws
+}
+
+// flushQueued writes the queue as the session's writer, for its flusher (Enqueue).
+func (s *Session) flushQueued() {
+	s.mu.Lock()
+	ws := s.ws
+	if ws == nil {
+		s.writing = false
+		s.mu.Unlock()
+		return
+	}
+	batch := s.takeQueueLocked()
+	s.mu.Unlock()
+	s.writeDirect(ws, batch)
 }
 
 // writeDirect writes a batch without waiting, as the session's writer, and hands what is

@@ -573,6 +573,9 @@ func (w *wsConn) canWriteDirect() bool { return w.raw != nil && !w.deflate && ra
 // take is kept for the writer goroutine (flushPending); all reports whether nothing was.
 // The caller must be the session's writer.
 func (w *wsConn) tryWrite(pkts []eio.Packet, protocol int) (all bool, err error) {
+	if len(pkts) == 0 {
+		return true, nil
+	}
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
 	bp := getBuf()

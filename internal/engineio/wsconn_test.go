@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -305,6 +306,45 @@ func TestWebSocketDirectWriteAfterStaleDeadline(t *testing.T) {
 		}
 		if _, m := readWS(t, c); m != "4m" {
 			t.Fatalf("got %q", m)
+		}
+	}
+}
+
+// Enqueue (the broadcast path: the server's flusher writes) and Send (the caller writes)
+// mixed on several sessions from several goroutines: every session gets every message once,
+// in the order it was given.
+func TestWebSocketEnqueueKeepsOrder(t *testing.T) {
+	e := newEnv(t, Options{})
+	const conns, msgs = 4, 300
+	clients := make([]*websocket.Conn, conns)
+	sessions := make([]*Session, conns)
+	for i := range clients {
+		clients[i] = e.dial("EIO=4&transport=websocket")
+		readWS(t, clients[i])
+		sessions[i] = e.rec.session(e.rec.next(t, "open").sid)
+	}
+	go func() {
+		for j := 0; j < msgs; j++ {
+			for i, s := range sessions {
+				m := Message{Data: []byte(strconv.Itoa(j))}
+				var err error
+				if (i+j)%3 == 0 {
+					err = s.Send(m)
+				} else {
+					err = s.Enqueue(m)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	}()
+	for i, c := range clients {
+		for j := 0; j < msgs; j++ {
+			if _, m := readWS(t, c); m != "4"+strconv.Itoa(j) {
+				t.Fatalf("connection %d, message %d: got %q", i, j, m)
+			}
 		}
 	}
 }

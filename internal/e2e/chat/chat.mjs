@@ -223,8 +223,9 @@ export const isBarrier = (m) => typeof m?.text === "string" && m.text.startsWith
 
 /**
  * joinAll emits user:join on each peer in turn with its name, waiting each time until every
- * peer saw the new online list and the others saw the join's system:message, so that join
- * order is the order given and later marks see none of it.
+ * peer saw the new online list, the others saw the join's system:message and the joiner got its
+ * chat:history (sent last, after the history is read), so that join order is the order given
+ * and later marks see none of it.
  */
 export async function joinAll(peers, all = peers) {
   for (const p of peers) {
@@ -234,6 +235,7 @@ export async function joinAll(peers, all = peers) {
       all.map(async (q, i) => {
         await q.next("user:online", (v) => v?.users?.some((u) => u.username === p.name), marks[i]);
         if (q !== p) await q.next("system:message", (v) => v?.text === `${p.name} joined the chat`, marks[i]);
+        else await q.next("chat:history", () => true, marks[i]);
       }),
     );
   }

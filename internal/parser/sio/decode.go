@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 )
 
 var bytesType = reflect.TypeFor[[]byte]()
@@ -15,6 +16,9 @@ var bytesType = reflect.TypeFor[[]byte]()
 // and pointers. Any other destination of a placeholder receives the base64 text.
 func Unmarshal(raw []byte, refs []Placeholder, atts [][]byte, dst any) error {
 	if len(refs) == 0 {
+		if unmarshalFast(raw, dst) {
+			return nil
+		}
 		return json.Unmarshal(raw, dst)
 	}
 	// The whole argument is one attachment: hand it over without a copy.
@@ -152,4 +156,34 @@ func fieldByJSONName(v reflect.Value, name string) (reflect.Value, bool) {
 		v = v.Field(x)
 	}
 	return v, true
+}
+
+// unmarshalFast decodes the commonest destinations of an argument that the packet's scan has
+// validated, without encoding/json: a json.RawMessage (a copy of the text) and a string with
+// no escapes. It reports false for anything else, which json.Unmarshal then decodes.
+func unmarshalFast(raw []byte, dst any) bool {
+	switch d := dst.(type) {
+	case *json.RawMessage:
+		if len(raw) == 0 || isSpace(raw[0]) || isSpace(raw[len(raw)-1]) || !Valid(raw) {
+			return false
+		}
+		*d = append((*d)[:0], raw...)
+		return true
+	case *string:
+		if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+			return false
+		}
+		body := raw[1 : len(raw)-1]
+		for _, c := range body {
+			if c == '\\' || c == '"' || c < 0x20 {
+				return false
+			}
+		}
+		if !utf8.Valid(body) {
+			return false
+		}
+		*d = string(body)
+		return true
+	}
+	return false
 }

@@ -130,7 +130,7 @@ func (s *Session) Send(msgs ...Message) error {
 // in the caller's goroutine. On a WebSocket with nothing queued and no writer running, the
 // session is handed to a flusher of the server, which writes its queue with one non-blocking
 // write soon after; a session that gets more messages meanwhile gets them in the same write.
-// Otherwise it is Send.
+// Otherwise (polling, a writer already running, a large queue) it queues as Send does.
 func (s *Session) Enqueue(msgs ...Message) error {
 	s.mu.Lock()
 	if !s.queueLocked(msgs) {

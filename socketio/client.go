@@ -189,12 +189,8 @@ func (c *client) send(msgs []engineio.Message, volatile bool) {
 
 // enqueue queues a broadcast's messages on the engine session: the broadcaster does not
 // write, the engine's flusher does (engineio.Session.Enqueue).
-func (c *client) enqueue(msgs []engineio.Message, volatile bool) {
-	if volatile {
-		c.conn.SendVolatile(msgs...)
-		return
-	}
-	_ = c.conn.Enqueue(msgs...)
+func (c *client) enqueue(msgs []engineio.Message) {
+	_ = c.conn.Enqueue(msgs...) // a closed session reports itself through OnClose
 }
 
 // connectPacket answers a namespace CONNECT (runs on the dispatcher).
@@ -256,9 +252,9 @@ func (c *client) handshake(auth []byte, nspQuery url.Values) *Handshake {
 // while there is work. It bounds the tasks waiting: past max, the producer (the engine's
 // reading goroutine) waits, which stops reading from that connection until handlers catch up.
 //
-// When the queue empties, the goroutine waits dispatcherLinger for more before it ends: a
-// busy client (one that sends again within that time) then costs no goroutine start, and no
-// stack growth, per message.
+// When the queue empties less than dispatcherLinger after it last did (a busy client), the
+// goroutine waits that long for more before it ends: such a client then costs no goroutine
+// start, and no stack growth, per message. A client that sends less often costs no timer.
 type dispatcher struct {
 	c   *client
 	max int
@@ -267,12 +263,20 @@ type dispatcher struct {
 	tasks   []func()
 	head    int
 	running bool
+	emptied int64         // when the queue last emptied (monoNow)
 	idle    chan struct{} // while the goroutine lingers: push sends it a token
 	space   chan struct{} // closed when room frees up for a waiting producer
 }
 
-// dispatcherLinger is how long an idle dispatcher goroutine waits for a next task.
+// dispatcherLinger is how long an idle dispatcher goroutine of a busy client waits for a next
+// task.
 const dispatcherLinger = 2 * time.Millisecond
+
+// monoStart anchors monoNow.
+var monoStart = time.Now()
+
+// monoNow is the monotonic clock in nanoseconds, for intervals.
+func monoNow() int64 { return int64(time.Since(monoStart)) }
 
 // push queues a task. With wait, it blocks while the queue is full.
 func (d *dispatcher) push(f func(), wait bool) {
@@ -303,7 +307,7 @@ func (d *dispatcher) push(f func(), wait bool) {
 
 func (d *dispatcher) run() {
 	var timer *time.Timer
-	wake := make(chan struct{}, 1)
+	var wake chan struct{}
 	expired := false // the last wait ended without a task
 	for {
 		d.mu.Lock()
@@ -313,18 +317,24 @@ func (d *dispatcher) run() {
 			if cap(d.tasks) > 64 {
 				d.tasks = nil
 			}
-			if expired {
+			now := monoNow()
+			busy := now-d.emptied < int64(dispatcherLinger)
+			if !expired {
+				d.emptied = now
+			}
+			if expired || !busy {
 				d.running = false
 				d.mu.Unlock()
 				return
 			}
-			d.idle = wake
-			d.mu.Unlock()
 			if timer == nil {
 				timer = time.NewTimer(dispatcherLinger)
+				wake = make(chan struct{}, 1)
 			} else {
 				timer.Reset(dispatcherLinger)
 			}
+			d.idle = wake
+			d.mu.Unlock()
 			select {
 			case <-wake:
 				timer.Stop()

@@ -461,7 +461,11 @@ func (s *Socket) deliver(msgs []engineio.Message, volatile bool) {
 	if s.state.Load() != stateConnected {
 		return
 	}
-	s.client.enqueue(msgs, volatile)
+	if volatile {
+		s.client.send(msgs, true)
+		return
+	}
+	s.client.enqueue(msgs)
 }
 
 // close starts the disconnection (once): sendPacket sends the client a DISCONNECT first. The

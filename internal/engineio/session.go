@@ -183,12 +183,7 @@ func (s *Session) directLocked() *wsConn {
 // flushQueued writes the queue as the session's writer, for its flusher (Enqueue).
 func (s *Session) flushQueued() {
 	s.mu.Lock()
-	ws := s.ws
-	if ws == nil {
-		s.writing = false
-		s.mu.Unlock()
-		return
-	}
+	ws := s.ws // set before Enqueue handed the session over, and never cleared
 	batch := s.takeQueueLocked()
 	s.mu.Unlock()
 	s.writeDirect(ws, batch)

@@ -49,10 +49,13 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 	sess := newSession(s, newSID(), protocol, transport, hs)
 	sess.b64 = protocol == 3 && q.Get("b64") != ""
 
+	open := eio.Packet{Type: eio.Open, Data: s.openPayload(sess.id, transport)}
 	var ws *wsConn
 	if transport == transportWebSocket {
+		// The open packet goes out with the 101 response.
+		var frame [160]byte
 		var err error
-		ws, err = s.ws.accept(w, r)
+		ws, err = s.ws.accept(w, r, appendPacketFrame(frame[:0], open, protocol))
 		if err != nil {
 			return // the upgrader has answered
 		}
@@ -65,7 +68,9 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, q url.Values,
 	sess.hmu.Lock()
 	sess.mu.Lock()
 	sess.ws = ws
-	sess.queue = append(sess.queue, eio.Packet{Type: eio.Open, Data: s.openPayload(sess.id, transport)})
+	if ws == nil {
+		sess.queue = append(sess.queue, open)
+	}
 	sess.startHeartbeatLocked()
 	s.add(sess)
 	sess.mu.Unlock()

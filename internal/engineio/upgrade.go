@@ -13,7 +13,7 @@ import (
 
 // handleUpgrade takes a WebSocket request for an existing session.
 func (s *Session) handleUpgrade(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.srv.ws.accept(w, r)
+	ws, err := s.srv.ws.accept(w, r, nil)
 	if err != nil {
 		return
 	}

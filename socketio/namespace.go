@@ -219,7 +219,10 @@ func (n *Namespace) connect(c *client, wire string, h *Handshake, auth []byte) {
 		s.endContext()
 		return
 	}
+	// Connected from the moment the client lists the socket, so that a close of the
+	// connection from now on (closeSockets, on the engine's goroutine) finds and closes it.
 	c.sockets = append(c.sockets, s)
+	s.state.Store(stateConnected)
 	timer := c.timer
 	c.timer = nil
 	c.mu.Unlock()
@@ -230,7 +233,6 @@ func (n *Namespace) connect(c *client, wire string, h *Handshake, auth []byte) {
 	n.sockets[s.id] = s
 	n.mu.Unlock()
 	n.adapter.AddAll(s.id, []string{s.id})
-	s.state.Store(stateConnected)
 
 	var payload []byte
 	if c.conn.Protocol() != 3 {
@@ -242,11 +244,12 @@ func (n *Namespace) connect(c *client, wire string, h *Handshake, auth []byte) {
 			c.send(msgs, false)
 		}
 	}
+	// Every connection handler runs, as Node's "connection" listeners do, even when the
+	// connection closed meanwhile (the client may send a bad packet or go away as soon as it
+	// has the CONNECT): the close queued finishClose behind this task, so the disconnection
+	// handlers these register still run, after them.
 	_, handlers := n.allHooks()
 	for _, h := range handlers {
-		if !s.Connected() {
-			return
-		}
 		h(s)
 	}
 }

@@ -180,3 +180,46 @@ func TestConnectTimeout(t *testing.T) {
 	defer c.ws.Close()
 	c.waitClosed(3 * time.Second)
 }
+
+// A connection that closes while its connection handlers run (here: a bad packet sent as soon
+// as the CONNECT arrived) still runs every connection handler, and then the disconnection
+// handlers they registered, as Node's server does. The first handler holds the others back
+// until the server has closed the connection, so the test does not depend on timing.
+func TestConnectionClosedDuringConnectionHandlers(t *testing.T) {
+	srv := NewServer(nil)
+	defer srv.Close(context.Background())
+	closed := make(chan struct{})
+	srv.OnConnection(func(s *Socket) { <-closed })
+	events := make(chan string, 4)
+	srv.OnConnection(func(s *Socket) {
+		events <- "connection"
+		s.OnDisconnecting(func(r Reason) { events <- "disconnecting " + string(r) })
+		s.OnDisconnect(func(r Reason) { events <- "disconnect " + string(r) })
+	})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+
+	c := dialRaw(t, hs.URL)
+	defer c.ws.Close()
+	c.send("40")
+	if p := c.read(); !strings.HasPrefix(p, `40{"sid":"`) {
+		t.Fatalf("connect answer %q", p)
+	}
+	c.send("49") // a message whose Socket.IO packet type (9) does not exist
+	c.waitClosed(5 * time.Second)
+	close(closed)
+	want := []string{"connection", "disconnecting forced close", "disconnect forced close"}
+	for _, w := range want {
+		select {
+		case got := <-events:
+			if got != w {
+				t.Fatalf("got %q, want %q", got, w)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %q within 5 s", w)
+		}
+	}
+	if n := len(srv.Of("/").all(nil)); n != 0 {
+		t.Fatalf("%d sockets left in the namespace", n)
+	}
+}

@@ -12,8 +12,10 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -43,6 +45,12 @@ type wsConn struct {
 	roff int
 	rend int
 	msg  []byte // a fragmented message being put together
+
+	// With kernel receive timestamps (enableRxStamps): reads go through raw, and rxNs is the
+	// kernel's receive time of the last bytes read, on nowNs's clock.
+	raw  syscall.RawConn
+	oob  []byte
+	rxNs int64
 
 	wmu  sync.Mutex // one writer at a time
 	wbuf []byte
@@ -203,7 +211,13 @@ func (w *wsConn) fill(need int) error {
 		copy(nb, w.rbuf[:w.rend])
 		w.rbuf = nb
 	}
-	n, err := w.c.Read(w.rbuf[w.rend:])
+	var n int
+	var err error
+	if w.raw != nil {
+		n, err = w.readStamped(w.rbuf[w.rend:])
+	} else {
+		n, err = w.c.Read(w.rbuf[w.rend:])
+	}
 	w.rend += n
 	if n > 0 {
 		return nil
@@ -310,6 +324,54 @@ func (w *wsConn) ReadFrame() ([]byte, error) {
 			}
 			return w.msg, nil
 		}
+	}
+}
+
+// receivedAt returns when the frame ReadFrame returned last arrived, on nowNs's clock: the
+// kernel's receive time when receive timestamps are on and the kernel gave one, else now.
+func (w *wsConn) receivedAt() int64 {
+	if w.raw != nil && w.rxNs > 0 {
+		return w.rxNs
+	}
+	return nowNs()
+}
+
+// receivedAt returns when the frame c.ReadFrame returned last arrived: wsConn.receivedAt for a
+// WebSocket, now for other transports.
+func receivedAt(c frameConn) int64 {
+	if w, ok := c.(*wsConn); ok {
+		return w.receivedAt()
+	}
+	return nowNs()
+}
+
+// rxStamps turns kernel receive timestamps on for the connections when cfg.rxClock is
+// "kernel", and returns the Result's RxClock: "kernel", "tool", or "mixed" when some
+// connections could not have them.
+func rxStamps(cfg *config, conns []*wsConn) string {
+	if cfg.rxClock != "kernel" {
+		return "tool"
+	}
+	on := 0
+	var firstErr error
+	for _, c := range conns {
+		if err := c.enableRxStamps(); err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		on++
+	}
+	switch {
+	case on == len(conns):
+		return "kernel"
+	case on == 0:
+		fmt.Fprintln(os.Stderr, "loadgen: no kernel receive timestamps, latency ends when the tool reads:", firstErr)
+		return "tool"
+	default:
+		fmt.Fprintf(os.Stderr, "loadgen: kernel receive timestamps on %d of %d connections: %v\n", on, len(conns), firstErr)
+		return "mixed"
 	}
 }
 

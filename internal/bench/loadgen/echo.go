@@ -75,6 +75,14 @@ func runEcho(ctx context.Context, cfg *config) Result {
 		return res
 	}
 
+	if !polling {
+		wconns := make([]*wsConn, len(clients))
+		for k, c := range clients {
+			wconns[k] = c.c.(*wsConn)
+		}
+		res.RxClock = rxStamps(cfg, wconns)
+	}
+
 	var phase atomic.Int32
 	var closing atomic.Bool
 	var readers, sending sync.WaitGroup
@@ -244,7 +252,7 @@ func (c *echoClient) handle(f []byte, phase *atomic.Int32, errs *errCounter) {
 		errs.add(fmt.Errorf("echo client: unexpected packet %q", clip(f)))
 		return
 	}
-	now := nowNs()
+	now := receivedAt(c.c)
 	if len(args) < 2 || args[len(args)-1] != ']' {
 		errs.add(fmt.Errorf("echo client: bad ack %q", clip(f)))
 		return

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -138,14 +139,20 @@ func TestFanoutAgainstFakeServer(t *testing.T) {
 			hs := httptest.NewServer(tc.srv)
 			defer hs.Close()
 			cfg := testConfig(t, hs, "fanout")
+			if tc.name == "clean" {
+				cfg.rxClock = "kernel"
+			}
 			res := runFanout(context.Background(), cfg)
 			if res.FailedHS != 0 || res.Errors != 0 {
 				t.Fatalf("failed handshakes %d, errors %d (%s)", res.FailedHS, res.Errors, res.FirstError)
 			}
 			switch tc.name {
 			case "clean":
-				if res.Ops == 0 || res.Sent == 0 || !res.OK() {
+				if res.Ops == 0 || res.Sent == 0 || !res.OK() || res.P50Us <= 0 {
 					t.Errorf("clean run: %s", res.human())
+				}
+				if want := wantKernelClock(); res.RxClock != want {
+					t.Errorf("clean run: rx clock %q, want %q", res.RxClock, want)
 				}
 			case "drops":
 				// Every 7th message routed to receiver 0 is dropped; each lost message also
@@ -170,13 +177,20 @@ func TestEchoAndConnsAgainstFakeServer(t *testing.T) {
 	defer hs.Close()
 	for _, mode := range []string{"max", "rate"} {
 		cfg := testConfig(t, hs, "echo")
-		cfg.mode, cfg.rate = mode, 300
+		cfg.mode, cfg.rate, cfg.rxClock = mode, 300, "auto"
 		if err := checkConfig(cfg); err != nil {
 			t.Fatal(err)
 		}
 		res := runEcho(context.Background(), cfg)
 		if !res.OK() || res.Ops == 0 || res.P50Us <= 0 {
 			t.Errorf("echo %s: %s", mode, res.human())
+		}
+		want := "tool" // auto: the tool's clock at max rate, the kernel's in rate mode
+		if mode == "rate" {
+			want = wantKernelClock()
+		}
+		if res.RxClock != want {
+			t.Errorf("echo %s: rx clock %q, want %q", mode, res.RxClock, want)
 		}
 	}
 	res := runConns(context.Background(), testConfig(t, hs, "conns"))
@@ -192,4 +206,12 @@ func TestReadyFailsWithoutServer(t *testing.T) {
 	if ready(context.Background(), &config{base: u}) == 0 {
 		t.Error("ready succeeded against a closed port")
 	}
+}
+
+// wantKernelClock is the RxClock of a run that asked for kernel receive timestamps.
+func wantKernelClock() string {
+	if runtime.GOOS == "linux" {
+		return "kernel"
+	}
+	return "tool"
 }

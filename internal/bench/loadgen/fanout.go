@@ -99,6 +99,12 @@ func runFanout(ctx context.Context, cfg *config) Result {
 		return res
 	}
 
+	rconns := make([]*wsConn, len(recvs))
+	for k, r := range recvs {
+		rconns[k] = r.c
+	}
+	res.RxClock = rxStamps(cfg, rconns)
+
 	var closing atomic.Bool
 	var readers sync.WaitGroup
 	for _, r := range recvs {
@@ -245,7 +251,7 @@ func (r *fanReceiver) read(senders []*fanSender, phase *atomic.Int32, closing *a
 			errs.add(fmt.Errorf("receiver: bad payload %q", clip(p)))
 			continue
 		}
-		now := nowNs()
+		now := r.c.receivedAt()
 		r.seq[i].observe(s)
 		if snd := senders[i]; s >= 0 && snd.remaining[s%int64(len(snd.remaining))].Add(-1) == 0 {
 			<-snd.dwin // the last receiver of this broadcast frees its slot

@@ -44,6 +44,7 @@ type config struct {
 	payload     int
 	room        string
 	quiet       bool
+	rxClock     string // kernel or tool: where a received message's latency ends (see rxStamps)
 }
 
 // epoch is the origin of the payloads' send times: nanoseconds since the tool started stay far
@@ -73,6 +74,7 @@ func main() {
 	flag.IntVar(&cfg.payload, "payload", 100, "payload size in bytes")
 	flag.StringVar(&cfg.room, "room", "bench", "fanout: room name")
 	flag.BoolVar(&cfg.quiet, "q", false, "no progress on stderr")
+	flag.StringVar(&cfg.rxClock, "rx-clock", "auto", "when a WebSocket message counts as received, for latency: kernel (the kernel's receive timestamp, SO_TIMESTAMPNS), tool (when the tool reads it), or auto (kernel in rate mode, tool at max rate)")
 	cpuProfile := flag.String("cpuprofile", "", "write the load tool's own CPU profile to this file")
 	flag.Parse()
 
@@ -139,6 +141,16 @@ func checkConfig(cfg *config) error {
 		}
 	default:
 		return fmt.Errorf("unknown -mode %q (max or rate)", cfg.mode)
+	}
+	switch cfg.rxClock {
+	case "kernel", "tool":
+	case "auto", "":
+		cfg.rxClock = "tool"
+		if cfg.mode == "rate" {
+			cfg.rxClock = "kernel"
+		}
+	default:
+		return fmt.Errorf("unknown -rx-clock %q (kernel, tool or auto)", cfg.rxClock)
 	}
 	if cfg.window <= 0 {
 		cfg.window = 1

@@ -23,14 +23,17 @@ type Result struct {
 	Target    float64 `json:"target_per_s,omitempty"`
 	Seconds   float64 `json:"seconds"` // the measured interval
 
-	Ops      int64   `json:"ops"`       // connects, deliveries or round trips in the interval
-	OpsPerS  float64 `json:"ops_per_s"` // Ops / Seconds
-	Sent     int64   `json:"sent,omitempty"`
-	P50Us    float64 `json:"p50_us,omitempty"`
-	P99Us    float64 `json:"p99_us,omitempty"`
-	MaxUs    float64 `json:"max_us,omitempty"`
-	MeanUs   float64 `json:"mean_us,omitempty"`
-	Measured bool    `json:"server_measured"` // CPU and memory below were read from /proc
+	Ops     int64   `json:"ops"`       // connects, deliveries or round trips in the interval
+	OpsPerS float64 `json:"ops_per_s"` // Ops / Seconds
+	Sent    int64   `json:"sent,omitempty"`
+	P50Us   float64 `json:"p50_us,omitempty"`
+	P99Us   float64 `json:"p99_us,omitempty"`
+	MaxUs   float64 `json:"max_us,omitempty"`
+	MeanUs  float64 `json:"mean_us,omitempty"`
+	// RxClock says where latency ends: "kernel" (the kernel's receive timestamp of the
+	// message), "tool" (when the tool read it), or "mixed" (kernel where it could be had).
+	RxClock  string `json:"rx_clock,omitempty"`
+	Measured bool   `json:"server_measured"` // CPU and memory below were read from /proc
 
 	CPUUsPerOp    float64 `json:"cpu_us_per_op,omitempty"`
 	CPUPercent    float64 `json:"cpu_percent,omitempty"` // server CPU time / interval
@@ -73,6 +76,9 @@ func (r *Result) human() string {
 	fmt.Fprintf(&b, ": %.0f ops/s (%d in %.2fs)", r.OpsPerS, r.Ops, r.Seconds)
 	if r.P50Us > 0 || r.P99Us > 0 {
 		fmt.Fprintf(&b, " p50 %.0fµs p99 %.0fµs", r.P50Us, r.P99Us)
+		if r.RxClock != "" && r.RxClock != "tool" {
+			fmt.Fprintf(&b, " (received: %s clock)", r.RxClock)
+		}
 	}
 	if r.Measured {
 		fmt.Fprintf(&b, " cpu %.2fµs/op (%.0f%%)", r.CPUUsPerOp, r.CPUPercent)

@@ -117,11 +117,14 @@ func (c *client) OnClose(reason engineio.Reason, err error) {
 		c.timer.Stop()
 		c.timer = nil
 	}
-	c.mu.Unlock()
-	c.closeSockets(Reason(reason))
-	c.mu.Lock()
+	// closed and the list of sockets to close are taken together: a namespace connection
+	// being made meanwhile either is in the list or finds the client closed, never neither.
 	c.closed = true
+	socks := slices.Clone(c.sockets)
 	c.mu.Unlock()
+	for _, s := range socks {
+		s.close(Reason(reason), false)
+	}
 	c.q.push(func() { c.srv.forget(c) }, false)
 }
 

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -221,5 +222,51 @@ func TestConnectionClosedDuringConnectionHandlers(t *testing.T) {
 	}
 	if n := len(srv.Of("/").all(nil)); n != 0 {
 		t.Fatalf("%d sockets left in the namespace", n)
+	}
+}
+
+// Clients that go away right after asking for a namespace leave nothing behind: every socket
+// whose connection handler ran gets its disconnection handler, and the namespace ends empty,
+// whichever of the connection and the close the server handles first.
+func TestConnectRacingCloseLeavesNoSocket(t *testing.T) {
+	srv := NewServer(nil)
+	defer srv.Close(context.Background())
+	var mu sync.Mutex
+	connected, disconnected := 0, 0
+	srv.OnConnection(func(s *Socket) {
+		mu.Lock()
+		connected++
+		mu.Unlock()
+		s.OnDisconnect(func(Reason) {
+			mu.Lock()
+			disconnected++
+			mu.Unlock()
+		})
+	})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+
+	for i := 0; i < 100; i++ {
+		c := dialRaw(t, hs.URL)
+		c.send("40")
+		if i%2 == 1 {
+			c.send("49") // and a bad packet: the server closes the connection itself
+		}
+		c.ws.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		done := connected == disconnected
+		c, d := connected, disconnected
+		mu.Unlock()
+		left := len(srv.Of("/").all(nil))
+		if done && left == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections, %d disconnections, %d sockets left in the namespace", c, d, left)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

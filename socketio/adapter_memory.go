@@ -218,11 +218,10 @@ func (a *MemoryAdapter) BroadcastWithAck(p *Packet, opts BroadcastOptions, clien
 		}
 	}}
 	a.apply(opts, func(s *Socket) {
-		if !s.Connected() {
+		if !s.Connected() || !s.addAck(p.ID, ent) {
 			return
 		}
 		n++
-		s.addAck(p.ID, ent)
 		s.deliver(msgs, opts.Flags.Volatile)
 	})
 	clientCount(n)

@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http/httptest"
 	"strings"
@@ -268,5 +269,60 @@ func TestConnectRacingCloseLeavesNoSocket(t *testing.T) {
 			t.Fatalf("%d connections, %d disconnections, %d sockets left in the namespace", c, d, left)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A handler that waits for the client's acknowledgement, or for the socket's context, when
+// the client goes away gets ErrDisconnected (or the context's end) at once, and the
+// disconnection handlers run after it: the handler's wait does not hold up its own
+// disconnection.
+func TestBlockedHandlerReleasedByDisconnect(t *testing.T) {
+	for _, wait := range []string{"ack", "context"} {
+		t.Run(wait, func(t *testing.T) {
+			srv := NewServer(nil)
+			defer srv.Close(context.Background())
+			got := make(chan string, 2)
+			srv.OnConnection(func(s *Socket) {
+				s.On("ask", func(e *Event) {
+					if wait == "ack" {
+						_, err := s.EmitWithAck(context.Background(), "question")
+						got <- fmt.Sprint("ack: ", err)
+						return
+					}
+					<-s.Context().Done()
+					got <- "context: done"
+				})
+				s.OnDisconnect(func(r Reason) { got <- "disconnect: " + string(r) })
+			})
+			hs := httptest.NewServer(srv)
+			defer hs.Close()
+
+			c := dialRaw(t, hs.URL)
+			c.send("40")
+			c.read()
+			c.send(`42["ask"]`)
+			if wait == "ack" {
+				if p := c.read(); !strings.HasSuffix(p, `["question"]`) {
+					t.Fatalf("want the question, got %q", p)
+				}
+			} else {
+				time.Sleep(50 * time.Millisecond) // the handler is waiting
+			}
+			c.ws.Close()
+			want := []string{"ack: " + ErrDisconnected.Error(), "disconnect: transport close"}
+			if wait == "context" {
+				want[0] = "context: done"
+			}
+			for _, w := range want {
+				select {
+				case g := <-got:
+					if g != w {
+						t.Fatalf("got %q, want %q", g, w)
+					}
+				case <-time.After(5 * time.Second):
+					t.Fatalf("no %q within 5 s", w)
+				}
+			}
+		})
 	}
 }

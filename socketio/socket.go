@@ -43,6 +43,7 @@ type Socket struct {
 	disconnecting []func(Reason)
 	disconnected  []func(Reason)
 	acks          map[int64]ackEntry
+	acksDone      bool // the socket is disconnecting: no acknowledgement is awaited any more
 }
 
 type namedHandler struct {
@@ -75,13 +76,15 @@ func (s *Socket) Namespace() *Namespace { return s.nsp }
 // Handshake returns what the client told when it connected.
 func (s *Socket) Handshake() *Handshake { return s.handshake }
 
-// Context returns a context that ends when the socket disconnects.
+// Context returns a context that ends when the socket disconnects: as soon as the
+// disconnection starts, before the OnDisconnecting handlers run, so that a handler still
+// working for the socket can stop.
 func (s *Socket) Context() context.Context {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ctx == nil {
 		s.ctx, s.cancel = context.WithCancel(context.Background())
-		if s.state.Load() == stateClosed {
+		if s.state.Load() >= stateClosing {
 			s.cancel()
 		}
 	}
@@ -348,19 +351,27 @@ func (s *Socket) emitAck(event string, args []any, ent ackEntry) (int64, error) 
 	if err != nil {
 		return 0, err
 	}
-	s.addAck(id, ent)
+	if !s.addAck(id, ent) {
+		return 0, ErrDisconnected
+	}
 	s.notifyOutgoing(event, args)
 	s.client.send(msgs, false)
 	return id, nil
 }
 
-func (s *Socket) addAck(id int64, ent ackEntry) {
+// addAck registers ent for the acknowledgement id; it reports false once the socket is
+// disconnecting.
+func (s *Socket) addAck(id int64, ent ackEntry) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.acksDone {
+		return false
+	}
 	if s.acks == nil {
 		s.acks = make(map[int64]ackEntry)
 	}
 	s.acks[id] = ent
-	s.mu.Unlock()
+	return true
 }
 
 func (s *Socket) takeAck(id int64) (ackEntry, bool) {
@@ -469,7 +480,9 @@ func (s *Socket) deliver(msgs []engineio.Message, volatile bool) {
 }
 
 // close starts the disconnection (once): sendPacket sends the client a DISCONNECT first. The
-// handlers and the cleanup run on the dispatcher, after the events already queued.
+// socket's context ends and blocked EmitWithAck calls return ErrDisconnected at once (a handler
+// waiting in one holds the dispatcher); the handlers, the acknowledgement callbacks and the
+// cleanup run on the dispatcher, after the events already queued.
 func (s *Socket) close(reason Reason, sendPacket bool) {
 	if !s.state.CompareAndSwap(stateConnected, stateClosing) {
 		return
@@ -478,10 +491,29 @@ func (s *Socket) close(reason Reason, sendPacket bool) {
 		s.client.send([]engineio.Message{encodeControl(sio.Disconnect, s.nspWire, nil)}, false)
 	}
 	s.client.remove(s)
-	s.client.q.push(func() { s.finishClose(reason) }, false)
+	s.mu.Lock()
+	s.acksDone = true
+	acks := s.acks
+	s.acks = nil
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.mu.Unlock()
+	var callbacks []ackEntry
+	for _, ent := range acks {
+		if ent.timer != nil {
+			ent.timer.Stop()
+		}
+		if ent.user {
+			callbacks = append(callbacks, ent)
+		} else {
+			ent.fn(Args{}, ErrDisconnected) // a channel send or a collector: never blocks
+		}
+	}
+	s.client.q.push(func() { s.finishClose(reason, callbacks) }, false)
 }
 
-func (s *Socket) finishClose(reason Reason) {
+func (s *Socket) finishClose(reason Reason, callbacks []ackEntry) {
 	s.mu.Lock()
 	before := s.disconnecting
 	s.mu.Unlock()
@@ -497,16 +529,10 @@ func (s *Socket) finishClose(reason Reason) {
 	n.adapter.DelAll(s.id)
 	n.remove(s)
 	s.state.Store(stateClosed)
-	s.endContext()
 	s.mu.Lock()
-	acks := s.acks
-	s.acks = nil
 	after := s.disconnected
 	s.mu.Unlock()
-	for _, ent := range acks {
-		if ent.timer != nil {
-			ent.timer.Stop()
-		}
+	for _, ent := range callbacks {
 		ent.fn(Args{}, ErrDisconnected) // on the dispatcher already
 	}
 	for _, h := range after {

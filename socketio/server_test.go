@@ -43,6 +43,32 @@ func (c *rawClient) send(s string) {
 	}
 }
 
+// dialConnected is dialRaw, then a connection to the main namespace.
+func dialConnected(t *testing.T, url string) *rawClient {
+	t.Helper()
+	c := dialRaw(t, url)
+	c.send("40")
+	if p := c.read(); !strings.HasPrefix(p, `40{"sid":"`) {
+		t.Fatalf("connect answer %q", p)
+	}
+	return c
+}
+
+// expectInOrder fails the test unless ch gives want, in order, each within 5 s.
+func expectInOrder(t *testing.T, ch <-chan string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		select {
+		case got := <-ch:
+			if got != w {
+				t.Fatalf("got %q, want %q", got, w)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %q within 5 s", w)
+		}
+	}
+}
+
 // waitClosed reads until the server ends the session (a close packet or the connection
 // closing). A read deadline passing first fails the test: the server did not close it.
 func (c *rawClient) waitClosed(within time.Duration) {
@@ -91,12 +117,8 @@ func TestServerEndToEnd(t *testing.T) {
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 
-	c := dialRaw(t, hs.URL)
+	c := dialConnected(t, hs.URL)
 	defer c.ws.Close()
-	c.send("40")
-	if p := c.read(); !strings.HasPrefix(p, `40{"sid":"`) {
-		t.Fatalf("connect answer %q", p)
-	}
 	c.send(`421["hello","bob"]`)
 	if p := c.read(); p != `431["hi bob"]` {
 		t.Fatalf("ack %q", p)
@@ -201,26 +223,12 @@ func TestConnectionClosedDuringConnectionHandlers(t *testing.T) {
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 
-	c := dialRaw(t, hs.URL)
+	c := dialConnected(t, hs.URL)
 	defer c.ws.Close()
-	c.send("40")
-	if p := c.read(); !strings.HasPrefix(p, `40{"sid":"`) {
-		t.Fatalf("connect answer %q", p)
-	}
 	c.send("49") // a message whose Socket.IO packet type (9) does not exist
 	c.waitClosed(5 * time.Second)
 	close(closed)
-	want := []string{"connection", "disconnecting forced close", "disconnect forced close"}
-	for _, w := range want {
-		select {
-		case got := <-events:
-			if got != w {
-				t.Fatalf("got %q, want %q", got, w)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("no %q within 5 s", w)
-		}
-	}
+	expectInOrder(t, events, "connection", "disconnecting forced close", "disconnect forced close")
 	if n := len(srv.Of("/").all(nil)); n != 0 {
 		t.Fatalf("%d sockets left in the namespace", n)
 	}
@@ -297,9 +305,7 @@ func TestBlockedHandlerReleasedByDisconnect(t *testing.T) {
 			hs := httptest.NewServer(srv)
 			defer hs.Close()
 
-			c := dialRaw(t, hs.URL)
-			c.send("40")
-			c.read()
+			c := dialConnected(t, hs.URL)
 			c.send(`42["ask"]`)
 			if wait == "ack" {
 				if p := c.read(); !strings.HasSuffix(p, `["question"]`) {
@@ -309,20 +315,11 @@ func TestBlockedHandlerReleasedByDisconnect(t *testing.T) {
 				time.Sleep(50 * time.Millisecond) // the handler is waiting
 			}
 			c.ws.Close()
-			want := []string{"ack: " + ErrDisconnected.Error(), "disconnect: transport close"}
+			first := "ack: " + ErrDisconnected.Error()
 			if wait == "context" {
-				want[0] = "context: done"
+				first = "context: done"
 			}
-			for _, w := range want {
-				select {
-				case g := <-got:
-					if g != w {
-						t.Fatalf("got %q, want %q", g, w)
-					}
-				case <-time.After(5 * time.Second):
-					t.Fatalf("no %q within 5 s", w)
-				}
-			}
+			expectInOrder(t, got, first, "disconnect: transport close")
 		})
 	}
 }

@@ -229,6 +229,11 @@ func (s *Socket) Timeout(d time.Duration) SocketEmitter { return SocketEmitter{s
 // EmitWithAck sends an event and waits for the client's acknowledgement. It returns
 // ErrDisconnected if the socket disconnects first and ctx's error (wrapping ErrAckTimeout on
 // a deadline) if ctx ends first.
+//
+// Called from one of the socket's handlers, it holds the socket's later events while it
+// waits, and once Options.MaxPendingEvents of them are queued the server stops reading from
+// the connection, the acknowledgement included: give ctx a deadline (or use Timeout), or
+// use EmitWithAckFunc, which does not wait.
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
 	return SocketEmitter{s: s}.EmitWithAck(ctx, event, args...)
 }

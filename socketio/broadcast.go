@@ -69,7 +69,8 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 // EmitWithAck sends the event to the selected sockets and waits for every acknowledgement
 // (one answer per socket, in arrival order). When the timeout (Timeout) passes or ctx ends
 // before every answer arrived, it returns the answers received with an error wrapping
-// ErrAckTimeout.
+// ErrAckTimeout. A socket that disconnects before it answers never answers: give the wait a
+// Timeout or a ctx with a deadline.
 func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
 	if sio.IsReserved(event) {
 		return nil, ErrReservedEvent

@@ -218,7 +218,7 @@ func (a *MemoryAdapter) BroadcastWithAck(p *Packet, opts BroadcastOptions, clien
 		}
 	}}
 	a.apply(opts, func(s *Socket) {
-		if !s.Connected() || !s.addAck(p.ID, ent) {
+		if !s.addAck(p.ID, ent) { // false once the socket is disconnecting
 			return
 		}
 		n++

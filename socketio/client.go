@@ -117,14 +117,8 @@ func (c *client) OnClose(reason engineio.Reason, err error) {
 		c.timer.Stop()
 		c.timer = nil
 	}
-	// closed and the list of sockets to close are taken together: a namespace connection
-	// being made meanwhile either is in the list or finds the client closed, never neither.
-	c.closed = true
-	socks := slices.Clone(c.sockets)
 	c.mu.Unlock()
-	for _, s := range socks {
-		s.close(Reason(reason), false)
-	}
+	c.closeSockets(Reason(reason))
 	c.q.push(func() { c.srv.forget(c) }, false)
 }
 
@@ -143,9 +137,12 @@ func (c *client) socket(nsp []byte) *Socket {
 	return nil
 }
 
-// closeSockets disconnects every socket of the client with the reason.
+// closeSockets marks the client closed and disconnects every socket of it with the reason.
+// closed and the list of sockets are taken together: a namespace connection being made
+// meanwhile either is in the list or finds the client closed, never neither.
 func (c *client) closeSockets(reason Reason) {
 	c.mu.Lock()
+	c.closed = true
 	socks := slices.Clone(c.sockets)
 	c.mu.Unlock()
 	for _, s := range socks {

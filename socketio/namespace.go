@@ -220,8 +220,7 @@ func (n *Namespace) connect(c *client, wire string, h *Handshake, auth []byte) {
 		return
 	}
 	// Connected from the moment the client lists the socket, so that a close of the
-	// connection from now on (OnClose, or fail after a bad packet, on the engine's goroutine)
-	// finds it and closes it.
+	// connection from now on (closeSockets, on another goroutine) finds it and closes it.
 	c.sockets = append(c.sockets, s)
 	s.state.Store(stateConnected)
 	timer := c.timer

@@ -486,8 +486,8 @@ func (s *Socket) deliver(msgs []engineio.Message, volatile bool) {
 
 // close starts the disconnection (once): sendPacket sends the client a DISCONNECT first. The
 // socket's context ends and blocked EmitWithAck calls return ErrDisconnected at once (a handler
-// waiting in one holds the dispatcher); the handlers, the acknowledgement callbacks and the
-// cleanup run on the dispatcher, after the events already queued.
+// waiting in one holds the dispatcher); the EmitWithAckFunc callbacks, then the disconnection
+// handlers and the cleanup, run on the dispatcher, after the events already queued.
 func (s *Socket) close(reason Reason, sendPacket bool) {
 	if !s.state.CompareAndSwap(stateConnected, stateClosing) {
 		return
@@ -496,29 +496,22 @@ func (s *Socket) close(reason Reason, sendPacket bool) {
 		s.client.send([]engineio.Message{encodeControl(sio.Disconnect, s.nspWire, nil)}, false)
 	}
 	s.client.remove(s)
+	s.endContext()
 	s.mu.Lock()
 	s.acksDone = true
 	acks := s.acks
 	s.acks = nil
-	if s.cancel != nil {
-		s.cancel()
-	}
 	s.mu.Unlock()
-	var callbacks []ackEntry
 	for _, ent := range acks {
 		if ent.timer != nil {
 			ent.timer.Stop()
 		}
-		if ent.user {
-			callbacks = append(callbacks, ent)
-		} else {
-			ent.fn(Args{}, ErrDisconnected) // a channel send or a collector: never blocks
-		}
+		s.runAck(ent, Args{}, ErrDisconnected) // user callbacks are queued, before finishClose
 	}
-	s.client.q.push(func() { s.finishClose(reason, callbacks) }, false)
+	s.client.q.push(func() { s.finishClose(reason) }, false)
 }
 
-func (s *Socket) finishClose(reason Reason, callbacks []ackEntry) {
+func (s *Socket) finishClose(reason Reason) {
 	s.mu.Lock()
 	before := s.disconnecting
 	s.mu.Unlock()
@@ -537,9 +530,6 @@ func (s *Socket) finishClose(reason Reason, callbacks []ackEntry) {
 	s.mu.Lock()
 	after := s.disconnected
 	s.mu.Unlock()
-	for _, ent := range callbacks {
-		ent.fn(Args{}, ErrDisconnected) // on the dispatcher already
-	}
 	for _, h := range after {
 		h(reason)
 	}

@@ -27,6 +27,8 @@ type frameConn interface {
 	ReadFrame() ([]byte, error)
 	Write(b []byte) error
 	Close() error
+	// receivedAt returns when the frame ReadFrame returned last arrived, on nowNs's clock.
+	receivedAt() int64
 }
 
 // handshakeError wraps why a connection could not be set up; it counts as a failed handshake.
@@ -327,20 +329,11 @@ func (w *wsConn) ReadFrame() ([]byte, error) {
 	}
 }
 
-// receivedAt returns when the frame ReadFrame returned last arrived, on nowNs's clock: the
-// kernel's receive time when receive timestamps are on and the kernel gave one, else now.
+// receivedAt implements frameConn: the kernel's receive time when receive timestamps are on
+// and the kernel gave one, else now.
 func (w *wsConn) receivedAt() int64 {
 	if w.raw != nil && w.rxNs > 0 {
 		return w.rxNs
-	}
-	return nowNs()
-}
-
-// receivedAt returns when the frame c.ReadFrame returned last arrived: wsConn.receivedAt for a
-// WebSocket, now for other transports.
-func receivedAt(c frameConn) int64 {
-	if w, ok := c.(*wsConn); ok {
-		return w.receivedAt()
 	}
 	return nowNs()
 }

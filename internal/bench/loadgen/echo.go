@@ -252,7 +252,7 @@ func (c *echoClient) handle(f []byte, phase *atomic.Int32, errs *errCounter) {
 		errs.add(fmt.Errorf("echo client: unexpected packet %q", clip(f)))
 		return
 	}
-	now := receivedAt(c.c)
+	now := c.c.receivedAt()
 	if len(args) < 2 || args[len(args)-1] != ']' {
 		errs.add(fmt.Errorf("echo client: bad ack %q", clip(f)))
 		return

@@ -117,6 +117,9 @@ func (p *pollConn) Write(b []byte) error {
 	}
 }
 
+// receivedAt implements frameConn: the tool's clock (net/http gives no receive timestamps).
+func (p *pollConn) receivedAt() int64 { return nowNs() }
+
 // Close implements frameConn: it sends CLOSE, stops the writer and ends an outstanding GET.
 // It must not be called concurrently with itself.
 func (p *pollConn) Close() error {

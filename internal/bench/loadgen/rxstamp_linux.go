@@ -18,7 +18,10 @@ import (
 // realEpoch is epoch on the wall clock, the clock of SO_TIMESTAMPNS.
 var realEpoch = epoch.UnixNano()
 
-// enableRxStamps asks the kernel to timestamp what the connection receives.
+// enableRxStamps asks the kernel to timestamp what the connection receives. When no socket of
+// the system had asked before, the kernel turns timestamping on a moment later (a deferred
+// global switch): reads until then carry no timestamp, and receivedAt falls back to now. The
+// scenarios turn it on before their warm-up.
 func (w *wsConn) enableRxStamps() error {
 	sc, err := rawConnOf(w.c)
 	if err != nil {
@@ -34,7 +37,7 @@ func (w *wsConn) enableRxStamps() error {
 		return serr
 	}
 	w.raw = sc
-	w.oob = make([]byte, unix.CmsgSpace(16))
+	w.oob = make([]byte, unix.CmsgSpace(int(unsafe.Sizeof(unix.Timespec{}))))
 	return nil
 }
 

@@ -32,7 +32,12 @@
 //	emit                 op.Emit(event, args...)
 //	emitWithAck          op.Timeout(timeoutMs).EmitWithAck: {"answers": [[...]...], "error"}
 //	socketEmitWithAck    socket (this one or id) .Timeout(timeoutMs).EmitWithAck: {"answer", "error"}
+//	                     with "inHandler": waits inside this control handler (holding the
+//	                     socket's later events) instead of on a goroutine of its own
 //	socketEmitWithAckFunc  the same through EmitWithAckFunc
+//	                     (socketEmitWithAck's result is also reported as an "ack-result"
+//	                     event {"id", "answer", "error", "timeout", "disconnected"}, for when
+//	                     the asking socket is gone)
 //	fetchSockets         [{"id", "rooms", "data"}]
 //	socketsJoin / socketsLeave  op.SocketsJoin(target...) / op.SocketsLeave(target...)
 //	disconnectSockets    op.DisconnectSockets(close)
@@ -317,6 +322,7 @@ type command struct {
 	Close     bool     `json:"close"`
 	ID        string   `json:"id"`
 	Data      any      `json:"data"`
+	InHandler bool     `json:"inHandler"`
 }
 
 func (c *command) timeout() time.Duration { return time.Duration(c.TimeoutMs) * time.Millisecond }
@@ -400,13 +406,20 @@ func (f *features) control(s *socketio.Socket, e *socketio.Event) {
 			if err == nil {
 				v, err = a.Values()
 			}
-			_ = e.Ack(map[string]any{"answer": v, "error": errString(err),
-				"timeout": errors.Is(err, socketio.ErrAckTimeout), "disconnected": errors.Is(err, socketio.ErrDisconnected)})
+			res := map[string]any{"answer": v, "error": errString(err),
+				"timeout": errors.Is(err, socketio.ErrAckTimeout), "disconnected": errors.Is(err, socketio.ErrDisconnected)}
+			report(map[string]any{"ev": "ack-result", "id": target.ID(), "answer": v, "error": errString(err),
+				"timeout": res["timeout"], "disconnected": res["disconnected"]})
+			_ = e.Ack(res)
 		}
 		if c.Cmd == "socketEmitWithAckFunc" {
 			if err := em.EmitWithAckFunc(c.Event, answer, args...); err != nil {
 				answer(socketio.Args{}, err)
 			}
+			return
+		}
+		if c.InHandler {
+			answer(em.EmitWithAck(context.Background(), c.Event, args...))
 			return
 		}
 		go func() {

@@ -251,6 +251,19 @@ for (const setup of selectedSetups()) {
         assert.deepEqual(again.answer, ["answer:q3", 1]);
       });
 
+      it("a handler waiting for this client's acknowledgement is released when the client leaves", async () => {
+        const s = await clients.connected(srv.url);
+        const id = s.id;
+        const asked = new Promise((resolve) => s.on("silent", () => resolve())); // never answers
+        // the server waits in the control handler itself, with no timeout
+        ctl(s, { cmd: "socketEmitWithAck", event: "silent", inHandler: true }).catch(() => {});
+        await asked;
+        s.disconnect();
+        const res = await srv.waitFor({ ev: "ack-result", id });
+        assert.equal(res.disconnected, true, JSON.stringify(res));
+        assert.equal((await srv.waitFor({ ev: "disconnect", id })).reason, "client namespace disconnect");
+      });
+
       it("broadcast emitWithAck gets every answer, or a timeout with the answers received", async () => {
         const room = `acks-${setup.name}`;
         const socks = await Promise.all([0, 1, 2].map(() => clients.connected(srv.url)));
